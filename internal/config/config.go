@@ -1,0 +1,108 @@
+// Package config reads egov's settings from flags and EGOV_* environment
+// variables. One table lists every setting, its default and what it does;
+// the README's configuration table is written from it.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting.
+type Config struct {
+	Addr            string
+	DataDir         string
+	DatabaseURL     string
+	Demo            bool
+	BaseURL         string
+	Secret          string
+	LogLevel        string
+	LogFormat       string
+	ShutdownTimeout time.Duration
+	SecureCookies   bool
+}
+
+// Setting describes one setting: flag name, environment variable, default
+// and meaning.
+type Setting struct {
+	Flag, Env, Default, Usage string
+	set                       func(c *Config, v string) error
+}
+
+// Settings is the table of every setting.
+var Settings = []Setting{
+	{"addr", "EGOV_ADDR", ":8080", "listen address", func(c *Config, v string) error { c.Addr = v; return nil }},
+	{"data-dir", "EGOV_DATA_DIR", "./egov-data", "data directory of the embedded store (SQLite) and files", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"database-url", "EGOV_DATABASE_URL", "", "PostgreSQL URL (postgres://…); empty uses the embedded SQLite store", func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
+	{"demo", "EGOV_DEMO", "auto", "seed demo data and allow demo sign-in: true, false, or auto (true on the embedded store)", nil},
+	{"base-url", "EGOV_BASE_URL", "", "public URL of the site, used in links and e-mails (default http://localhost + addr)", func(c *Config, v string) error { c.BaseURL = v; return nil }},
+	{"secret", "EGOV_SECRET", "", "key for signing cookies and CSRF tokens; empty: generated once and kept in the database", func(c *Config, v string) error { c.Secret = v; return nil }},
+	{"log-level", "EGOV_LOG_LEVEL", "info", "debug, info, warn or error", func(c *Config, v string) error { c.LogLevel = v; return nil }},
+	{"log-format", "EGOV_LOG_FORMAT", "text", "text or json", func(c *Config, v string) error { c.LogFormat = v; return nil }},
+	{"shutdown-timeout", "EGOV_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may take to finish on SIGTERM", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.ShutdownTimeout = d
+		return err
+	}},
+	{"secure-cookies", "EGOV_SECURE_COOKIES", "false", "mark cookies Secure (set true behind HTTPS)", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		c.SecureCookies = b
+		return err
+	}},
+}
+
+// Load parses args (without the program name) over the environment over
+// the defaults. Flags win over environment variables. Unknown flags are an
+// error; remaining positional arguments are returned.
+func Load(args []string, getenv func(string) string) (*Config, []string, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	fs := flag.NewFlagSet("egov", flag.ContinueOnError)
+	values := make([]*string, len(Settings))
+	for i, s := range Settings {
+		def := s.Default
+		if v := getenv(s.Env); v != "" {
+			def = v
+		}
+		values[i] = fs.String(s.Flag, def, s.Usage+" ("+s.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	c := &Config{}
+	demo := "auto"
+	for i, s := range Settings {
+		v := *values[i]
+		if s.Flag == "demo" {
+			demo = v
+			continue
+		}
+		if err := s.set(c, v); err != nil {
+			return nil, nil, fmt.Errorf("config: %s (%s): %w", s.Flag, s.Env, err)
+		}
+	}
+	switch strings.ToLower(demo) {
+	case "auto", "":
+		c.Demo = c.DatabaseURL == ""
+	default:
+		b, err := strconv.ParseBool(demo)
+		if err != nil {
+			return nil, nil, fmt.Errorf("config: demo (EGOV_DEMO): %w", err)
+		}
+		c.Demo = b
+	}
+	if c.BaseURL == "" {
+		host := c.Addr
+		if strings.HasPrefix(host, ":") {
+			host = "localhost" + host
+		}
+		c.BaseURL = "http://" + host
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	return c, fs.Args(), nil
+}

@@ -1,0 +1,139 @@
+// Package store opens egov's database — SQLite embedded in the data
+// directory by default, PostgreSQL when a URL is given — and applies each
+// module's migrations. Both engines are reached through database/sql with
+// the same `$1` placeholders, so most SQL is written once.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver (pure Go)
+)
+
+// Engine names the SQL engine behind a DB.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// DB is a connection pool with the engine it talks to.
+type DB struct {
+	*sql.DB
+	Engine Engine
+}
+
+// Open connects to PostgreSQL when url starts with postgres:// or
+// postgresql://, and otherwise opens (creating it if needed) the SQLite file
+// egov.db in dataDir, in WAL mode.
+func Open(ctx context.Context, url, dataDir string) (*DB, error) {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return openPostgres(ctx, url)
+	}
+	if url != "" {
+		return nil, fmt.Errorf("store: unsupported database URL scheme (want postgres://): %q", redact(url))
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: data directory: %w", err)
+	}
+	return OpenSQLite(ctx, filepath.Join(dataDir, "egov.db"))
+}
+
+// OpenSQLite opens the SQLite database file at path.
+func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+	// busy_timeout lets writers wait for each other instead of failing;
+	// _txlock=immediate takes the write lock at BEGIN so two transactions
+	// never deadlock upgrading a read lock.
+	dsn := "file:" + path + "?_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	sqlDB, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	// SQLite has one writer; a small pool avoids lock churn while still
+	// letting readers proceed under WAL.
+	sqlDB.SetMaxOpenConns(8)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{DB: sqlDB, Engine: SQLite}
+	if err := db.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	return db, nil
+}
+
+func openPostgres(ctx context.Context, url string) (*DB, error) {
+	sqlDB, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(20)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{DB: sqlDB, Engine: Postgres}
+	if err := db.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("store: connect postgres %s: %w", redact(url), err)
+	}
+	return db, nil
+}
+
+// Tx runs fn in one transaction, committing when fn returns nil and
+// rolling back otherwise. Every write a module makes goes through one Tx so
+// that its change, its audit entry and its events commit together.
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation on
+// either engine, so callers can turn a duplicate into a conflict or treat an
+// idempotent replay as done.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	var coded interface{ SQLState() string }
+	if errors.As(err, &coded) {
+		return coded.SQLState() == "23505"
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "constraint failed: UNIQUE")
+}
+
+// redact drops the password from a database URL before it is shown.
+func redact(url string) string {
+	at := strings.LastIndex(url, "@")
+	scheme := strings.Index(url, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return url
+	}
+	creds := url[scheme+3 : at]
+	if i := strings.Index(creds, ":"); i >= 0 {
+		return url[:scheme+3] + creds[:i] + ":***" + url[at:]
+	}
+	return url
+}
