@@ -14,6 +14,7 @@ const (
 	keyCSRF
 	keySession
 	keyPrincipal
+	keyPattern
 )
 
 // LangOf is the language the request is served in.

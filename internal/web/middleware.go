@@ -90,11 +90,14 @@ func (s *Site) observe(next http.Handler, m *Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		// Inner middleware copies the request, so the router reports the
+		// matched pattern back through this holder.
+		matched := new(string)
+		next.ServeHTTP(sw, r.WithContext(contextWith(r.Context(), keyPattern, matched)))
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		pattern := r.Pattern
+		pattern := *matched
 		if pattern == "" {
 			pattern = "unmatched"
 		}

@@ -85,7 +85,8 @@ type Pages struct {
 }
 
 // Pages parses every *.html in dir of fsys as a page, each together with
-// the site's layout and components. A page defines the blocks "title" and
+// the site's layout and components and the directory's partials (files
+// whose names start with "_"). A page defines the blocks "title" and
 // "main"; the layout supplies the rest.
 func (s *Site) Pages(fsys fs.FS, dir string) *Pages {
 	p := &Pages{site: s, pages: map[string]*template.Template{}}
@@ -93,15 +94,32 @@ func (s *Site) Pages(fsys fs.FS, dir string) *Pages {
 	if err != nil {
 		panic(err)
 	}
+	var partials []string
+	for _, name := range names {
+		if strings.HasPrefix(path.Base(name), "_") {
+			partials = append(partials, name)
+		}
+	}
 	for _, name := range names {
 		page := strings.TrimSuffix(path.Base(name), ".html")
-		if page == "layout" || page == "components" {
+		if page == "layout" || page == "components" || strings.HasPrefix(page, "_") {
 			continue
 		}
-		t := template.Must(template.New("layout").ParseFS(layoutFS, "templates/layout.html", "templates/components.html"))
-		p.pages[page] = template.Must(t.ParseFS(fsys, name))
+		t := template.Must(template.New("layout").Funcs(funcs).ParseFS(layoutFS, "templates/layout.html", "templates/components.html"))
+		p.pages[page] = template.Must(t.ParseFS(fsys, append(partials, name)...))
 	}
 	return p
+}
+
+// Pair is what the "pair" template function passes to a shared template:
+// the page's view and one item, since a template takes one argument.
+type Pair struct {
+	V    *View
+	Item any
+}
+
+var funcs = template.FuncMap{
+	"pair": func(v *View, item any) Pair { return Pair{V: v, Item: item} },
 }
 
 // Render writes page with the view in the layout. The page is rendered to a

@@ -99,7 +99,7 @@ func mapArgs(m map[string]any) []any {
 	return args
 }
 
-// Money formats an amount in qəpik as manat, e.g. "5,00 ₼" or "Pulsuz".
+// Money formats an amount in qəpik as manat, e.g. "5,00 AZN" or "Pulsuz" (the manat sign is missing from common fonts).
 func (v *View) Money(qepik int64) string {
 	if qepik == 0 {
 		return v.T("money.free")
@@ -112,7 +112,7 @@ func (v *View) Money(qepik int64) string {
 	if v.Lang == lang.EN {
 		sep = "."
 	}
-	return fmt.Sprintf("%s%d%s%02d ₼", sign, qepik/100, sep, qepik%100)
+	return fmt.Sprintf("%s%d%s%02d AZN", sign, qepik/100, sep, qepik%100)
 }
 
 // Baku is the time zone times are shown in.
