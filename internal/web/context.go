@@ -51,9 +51,27 @@ func SessionOf(ctx context.Context) *Session {
 // Principal is who is signed in, as the layout and authorization see them.
 // The identity module fills it from the session.
 type Principal struct {
-	Subject string // e.g. "person:5ZQX7KA", "staff:admin"
-	Name    string
-	Roles   []string
+	AccountID int64
+	Subject   string // e.g. "person:5ZQX7KA", "staff:admin"
+	Name      string
+	Roles     []string
+	FIN       string // a person's FIN; empty for staff
+	Agency    string // the agency a staff member works in
+	Centre    string // the service centre a centre operator works in
+	ActingFor string // the VÖEN of the business a person acts for, if any
+}
+
+// Has reports whether p holds role.
+func (p *Principal) Has(role string) bool {
+	if p == nil {
+		return false
+	}
+	for _, r := range p.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
 }
 
 // PrincipalOf is who is signed in, or nil.

@@ -185,7 +185,18 @@ func (s *Site) loadSession(next http.Handler) http.Handler {
 			return
 		}
 		if sess != nil {
-			r = r.WithContext(contextWith(r.Context(), keySession, sess))
+			ctx := contextWith(r.Context(), keySession, sess)
+			if s.Resolve != nil {
+				p, err := s.Resolve(ctx, sess)
+				if err != nil {
+					s.Error(w, r, err)
+					return
+				}
+				if p != nil {
+					ctx = WithPrincipal(ctx, p)
+				}
+			}
+			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)
 	})

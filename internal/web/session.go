@@ -180,3 +180,21 @@ func LoadSecret(ctx context.Context, db *store.DB, configured string) ([]byte, e
 	}
 	return hex.DecodeString(value)
 }
+
+// Set changes one value of the session's data.
+func (s *Sessions) Set(ctx context.Context, sess *Session, key, value string) error {
+	data := map[string]string{}
+	for k, v := range sess.Data {
+		data[k] = v
+	}
+	data[key] = value
+	encoded, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE web_sessions SET data = $1 WHERE id_hash = $2`, string(encoded), sess.idHash); err != nil {
+		return err
+	}
+	sess.Data = data
+	return nil
+}

@@ -6,6 +6,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
 	"html/template"
@@ -51,6 +52,10 @@ type Site struct {
 	Demo     bool
 	csrf     *csrfGuard
 	errors   *Pages
+
+	// Resolve turns a signed-in session into its Principal. The identity
+	// module sets it; a nil Resolve or nil Principal means nobody.
+	Resolve func(ctx context.Context, s *Session) (*Principal, error)
 }
 
 // Options configure a Site.

@@ -1,0 +1,182 @@
+// Command egov runs the e-Government platform.
+//
+//	egov [flags]               serve (the default)
+//	egov serve [flags]         serve the platform
+//	egov migrate [flags]       apply database migrations and exit
+//	egov seed [flags]          add the demo data that is missing and exit
+//	egov audit verify [flags]  check the audit log's hash chain
+//
+// Every flag also reads an EGOV_* environment variable; `egov -h` lists them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/egov/egov/internal/app"
+	"github.com/egov/egov/internal/config"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "egov:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	command := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		command, args = args[0], args[1:]
+	}
+	if command == "audit" {
+		if len(args) == 0 || args[0] != "verify" {
+			return errors.New("usage: egov audit verify [flags]")
+		}
+		command, args = "audit verify", args[1:]
+	}
+	cfg, rest, err := config.Load(args, os.Getenv)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected arguments %q", rest)
+	}
+	logger := newLogger(cfg, stderr)
+	slog.SetDefault(logger)
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch command {
+	case "serve":
+		return serve(ctx, cfg, logger, stdout)
+	case "migrate":
+		db, err := app.Open(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		fmt.Fprintln(stdout, "migrations applied")
+		return nil
+	case "seed":
+		return seed(ctx, cfg, logger, stdout)
+	case "audit verify":
+		return auditVerify(ctx, cfg, stdout)
+	}
+	return fmt.Errorf("unknown command %q (want serve, migrate, seed or audit verify)", command)
+}
+
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func seed(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout io.Writer) error {
+	db, err := app.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cfg.Demo = false // New must not seed; this command reports what it adds
+	a, err := app.New(ctx, cfg, db, logger)
+	if err != nil {
+		return err
+	}
+	added, err := a.Seed(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo data: %d rows added\n", added)
+	return nil
+}
+
+func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout io.Writer) error {
+	db, err := app.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a, err := app.New(ctx, cfg, db, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	background, stopBackground := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Run(background)
+	}()
+
+	printBanner(stdout, cfg, a)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case err := <-serveErr:
+		stopBackground()
+		<-done
+		return err
+	case <-ctx.Done():
+	}
+	// SIGTERM: stop taking connections, let in-flight requests finish.
+	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	stopBackground()
+	<-done
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func printBanner(w io.Writer, cfg *config.Config, a *app.App) {
+	store := "SQLite in " + cfg.DataDir
+	if cfg.DatabaseURL != "" {
+		store = "PostgreSQL"
+	}
+	fmt.Fprintf(w, "\negov is serving at %s (%s)\n", cfg.BaseURL, store)
+	fmt.Fprintf(w, "  catalog: %d services\n", a.Catalog.Count())
+	if cfg.Demo {
+		fmt.Fprintln(w, "  demo mode: synthetic data; no real person is named")
+	}
+	fmt.Fprintln(w)
+}

@@ -1,0 +1,160 @@
+// Package app wires egov together: it opens the store, applies every
+// module's migrations, builds the modules, mounts their routes behind the
+// web layer's middleware and runs their background work. It is the only
+// package that knows every module.
+package app
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/egov/egov/internal/audit"
+	"github.com/egov/egov/internal/catalog"
+	"github.com/egov/egov/internal/config"
+	"github.com/egov/egov/internal/events"
+	"github.com/egov/egov/internal/store"
+	"github.com/egov/egov/internal/web"
+)
+
+//go:embed openapi.json
+var openapiJSON []byte
+
+// App is a running egov: its store, modules and HTTP handler.
+type App struct {
+	Config  *config.Config
+	Logger  *slog.Logger
+	DB      *store.DB
+	Site    *web.Site
+	Router  *web.Router
+	Handler http.Handler
+	Catalog *catalog.Catalog
+	Metrics *web.Metrics
+	Events  *events.Dispatcher
+}
+
+// Migrations lists every module's migrations in dependency order.
+func Migrations() []store.Migrations {
+	return []store.Migrations{
+		web.Migrations,
+		events.Migrations,
+		audit.Migrations,
+		catalog.Migrations,
+	}
+}
+
+// Open connects to the store and migrates it.
+func Open(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, Migrations()...); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// New builds egov on an open, migrated store. In demo mode it seeds the
+// demo data first (idempotently).
+func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Logger) (*App, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	a := &App{Config: cfg, Logger: logger, DB: db, Metrics: web.NewMetrics()}
+	secret, err := web.LoadSecret(ctx, db, cfg.Secret)
+	if err != nil {
+		return nil, err
+	}
+	a.Events = events.NewDispatcher(db, logger)
+	a.Site = web.NewSite(db, web.Options{Logger: logger, Secret: secret, SecureCookies: cfg.SecureCookies, Demo: cfg.Demo})
+	a.Catalog = catalog.New(db, logger)
+	if cfg.Demo {
+		if _, err := a.Seed(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.Catalog.Load(ctx); err != nil {
+		return nil, err
+	}
+
+	a.Router = web.NewRouter(a.Site)
+	a.operations(a.Router)
+	catalog.NewHTTP(a.Catalog, a.Site).Routes(a.Router)
+	a.Handler = a.Site.Handler(a.Router, a.Metrics)
+	return a, nil
+}
+
+// Seed adds the demo data that is not there yet and reports how many rows
+// it added; a second call adds nothing.
+func (a *App) Seed(ctx context.Context) (int, error) {
+	data, err := catalog.DemoSeed()
+	if err != nil {
+		return 0, err
+	}
+	return a.Catalog.Seed(ctx, data)
+}
+
+// operations mounts the routes every deployment needs: health, readiness,
+// metrics, static files and the API description.
+func (a *App) operations(rt *web.Router) {
+	rt.HandleFunc("GET /healthz", web.Public, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	rt.HandleFunc("GET /readyz", web.Public, func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := a.DB.PingContext(ctx); err != nil {
+			a.Logger.Warn("not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("database unavailable\n"))
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	rt.Handle("GET /metrics", web.Public, promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}))
+	rt.Handle("GET /static/", web.Public, web.Static())
+	rt.HandleFunc("GET /api/v1/openapi.json", web.Public, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openapiJSON)
+	})
+}
+
+// Run does the background work until ctx ends: it delivers outbox events
+// to subscribers, prunes delivered events and expired sessions, and keeps
+// the catalog in step with changes made through other replicas.
+func (a *App) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); a.Catalog.Watch(ctx, 5*time.Second) }()
+	go func() { defer wg.Done(); a.Events.Run(ctx) }()
+	go func() { defer wg.Done(); a.housekeeping(ctx, 10*time.Minute) }()
+	wg.Wait()
+}
+
+// housekeeping deletes what is no longer needed, every interval.
+func (a *App) housekeeping(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := a.Events.Prune(ctx, 24*time.Hour); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("prune events", "err", err)
+		}
+		if _, err := a.Site.Sessions.Prune(ctx); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("prune sessions", "err", err)
+		}
+	}
+}
