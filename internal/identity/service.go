@@ -181,7 +181,9 @@ type Attempt struct {
 // ThrottledError says when a throttled sign-in may be tried again.
 type ThrottledError struct{ RetryAt time.Time }
 
-func (e *ThrottledError) Error() string { return "identity: too many failed attempts until " + e.RetryAt.String() }
+func (e *ThrottledError) Error() string {
+	return "identity: too many failed attempts until " + e.RetryAt.String()
+}
 
 // CheckPassword verifies a staff member's password (and second factor when
 // enrolled), under throttling per account and per address. It returns the

@@ -1,0 +1,227 @@
+package app_test
+
+// Browser tests: egov's pages as a person sees them, in headless Chromium
+// (see internal/browsertest). They need EGOV_TEST_CHROMIUM and axe-core
+// (EGOV_TEST_AXE or .ci/node_modules), skip without them, and fail without
+// them under CI=true. Run them with
+//
+//	EGOV_TEST_CHROMIUM=/usr/bin/chromium go test ./internal/app/ -run Browser -v
+//
+// and set EGOV_TEST_SHOTS to a folder to keep screenshots of some pages.
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/egov/egov/internal/app"
+	"github.com/egov/egov/internal/browsertest"
+	"github.com/egov/egov/internal/config"
+)
+
+// browserPage is one page every language of which is checked in the
+// browser: its lang attribute, one h1, and no axe-core violation.
+type browserPage struct {
+	path   string // path and query, without lang; "{agency}" is the identity card's agency
+	status int    // the expected HTTP status; 0 means 200
+	shot   string // if set, the name of a screenshot kept under EGOV_TEST_SHOTS
+}
+
+// browserPages lists every page of the demo. A new page joins it here;
+// TestBrowserPagesCoverRoutes fails until every HTML route is listed.
+var browserPages = []browserPage{
+	{path: "/", shot: "home"},
+	{path: "/services"},
+	{path: "/services?audience=foreigner"},
+	{path: "/services/identity-card", shot: "identity-card"},
+	{path: "/services/passport"},
+	{path: "/services/driving-licence"},
+	{path: "/services/vehicle-registration"},
+	{path: "/services/birth-certificate"},
+	{path: "/services/criminal-record-certificate"},
+	{path: "/services/child-benefit"},
+	{path: "/services/pension"},
+	{path: "/services/e-visa"},
+	{path: "/agencies"},
+	{path: "/agencies/{agency}"},
+	{path: "/situations"},
+	{path: "/situations/child-born"},
+	{path: "/search?q=şəxsiyyət"},
+	{path: "/search?q=zzzzqqq"},
+	{path: "/no-such-page", status: http.StatusNotFound},
+}
+
+// browserLangs are the languages every page is checked in.
+var browserLangs = []string{"az", "en", "ru"}
+
+// notPages are the route prefixes that are no pages for a person.
+var notPages = []string{"/healthz", "/readyz", "/metrics", "/static/", "/api/"}
+
+// startBrowserApp builds egov in demo mode on a fresh embedded store and
+// serves it on a loopback port until the test ends.
+func startBrowserApp(t *testing.T) (*app.App, *httptest.Server) {
+	t.Helper()
+	cfg, _, err := config.Load([]string{"-data-dir", t.TempDir(), "-demo", "true"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := app.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	a, err := app.New(ctx, cfg, db, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(srv.Close)
+	return a, srv
+}
+
+// withLang adds ?lang= (or &lang=) to a path.
+func withLang(path, lang string) string {
+	if strings.Contains(path, "?") {
+		return path + "&lang=" + lang
+	}
+	return path + "?lang=" + lang
+}
+
+// identityCardAgency reads the slug of the agency that issues identity cards
+// from the JSON API.
+func identityCardAgency(t *testing.T, srv *httptest.Server) string {
+	t.Helper()
+	resp, err := srv.Client().Get(srv.URL + "/api/v1/services/identity-card")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s struct {
+		Agency string `json:"agency"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil || s.Agency == "" {
+		t.Fatalf("GET /api/v1/services/identity-card: status %d, agency %q, %v", resp.StatusCode, s.Agency, err)
+	}
+	return s.Agency
+}
+
+func TestBrowserEveryPageAccessible(t *testing.T) {
+	ctx := browsertest.Chromium(t)
+	_, srv := startBrowserApp(t)
+	agency := identityCardAgency(t, srv)
+	shots := os.Getenv("EGOV_TEST_SHOTS")
+
+	for _, p := range browserPages {
+		path := strings.ReplaceAll(p.path, "{agency}", agency)
+		want := p.status
+		if want == 0 {
+			want = http.StatusOK
+		}
+		for _, l := range browserLangs {
+			u := withLang(path, l)
+			t.Run(u, func(t *testing.T) {
+				got := browsertest.Open(t, ctx, srv.URL+u)
+				if got.Status != want {
+					t.Errorf("status = %d, want %d", got.Status, want)
+				}
+				if got.Lang != l {
+					t.Errorf("<html lang=%q>, want %q", got.Lang, l)
+				}
+				if got.H1 != 1 {
+					t.Errorf("%d h1 elements, want exactly 1", got.H1)
+				}
+				if got.Title == "" {
+					t.Error("empty <title>")
+				}
+				if vs := browsertest.Axe(t, ctx); len(vs) > 0 {
+					t.Errorf("%d axe-core violations on %s:%s", len(vs), u, browsertest.Format(vs))
+				}
+				if p.shot != "" && shots != "" {
+					browsertest.Screenshot(t, ctx, filepath.Join(shots, p.shot+"-"+l+".png"))
+				}
+			})
+		}
+	}
+}
+
+// TestBrowserPagesCoverRoutes checks that every page route (GET, without
+// path parameters, answering HTML) is in browserPages, so that a page added
+// later is checked in the browser too. It needs no browser.
+func TestBrowserPagesCoverRoutes(t *testing.T) {
+	a, srv := startBrowserApp(t)
+	listed := map[string]bool{}
+	for _, p := range browserPages {
+		path, _, _ := strings.Cut(p.path, "?")
+		listed[path] = true
+	}
+	for _, r := range a.Router.Routes() {
+		method, path, ok := strings.Cut(r.Pattern, " ")
+		if !ok || method != http.MethodGet {
+			continue
+		}
+		path = strings.TrimSuffix(path, "{$}")
+		if path == "" {
+			path = "/"
+		}
+		if strings.Contains(path, "{") || slices.ContainsFunc(notPages, func(p string) bool { return strings.HasPrefix(path, p) }) {
+			continue
+		}
+		resp, err := srv.Client().Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/html" {
+			continue
+		}
+		if !listed[path] {
+			t.Errorf("route %q (access %s) answers HTML but %s is not in browserPages in browser_test.go: add it", r.Pattern, r.Access.Name, path)
+		}
+	}
+}
+
+// TestBrowserSearchWithoutJavaScript searches from the home page with the
+// browser's JavaScript off, as some people browse.
+func TestBrowserSearchWithoutJavaScript(t *testing.T) {
+	ctx := browsertest.NewTab(t, browsertest.Chromium(t))
+	_, srv := startBrowserApp(t)
+	browsertest.DisableScripts(t, ctx, true)
+
+	home := browsertest.Open(t, ctx, srv.URL+"/?lang=en")
+	if home.Status != http.StatusOK {
+		t.Fatalf("GET /: status %d", home.Status)
+	}
+	sctx, cancel := context.WithTimeout(ctx, browsertest.Timeout)
+	defer cancel()
+	if err := chromedp.Do(sctx, chromedp.SendKeys(chromedp.ID("search-q"), "identity card")); err != nil {
+		t.Fatalf("type into #search-q: %v", err)
+	}
+	got := browsertest.Follow(t, ctx, chromedp.Click(chromedp.CSS(`form[action="/search"] [type="submit"]`)))
+
+	u, err := url.Parse(got.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Path != "/search" || u.Query().Get("q") != "identity card" || got.Status != http.StatusOK {
+		t.Fatalf("landed on %s (status %d), want /search?q=identity+card", got.URL, got.Status)
+	}
+	first, err := chromedp.Run(sctx, chromedp.AttributeValue(chromedp.CSS(`main a[href^="/services/"]`), "href"))
+	if err != nil {
+		t.Fatalf("no service link in the results: %v", err)
+	}
+	if first.Value != "/services/identity-card" {
+		t.Errorf("first result links to %q, want /services/identity-card", first.Value)
+	}
+}
