@@ -46,7 +46,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		command, args = "audit verify", args[1:]
 	}
-	cfg, rest, err := config.Load(args, os.Getenv)
+	var seedFlags seedOptions
+	var extra []func(*flag.FlagSet)
+	if command == "seed" {
+		extra = append(extra, seedFlags.register)
+	}
+	cfg, rest, err := config.Load(args, os.Getenv, extra...)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -74,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "migrations applied")
 		return nil
 	case "seed":
-		return seed(ctx, cfg, logger, stdout)
+		return seed(ctx, cfg, logger, stdout, seedFlags)
 	case "audit verify":
 		return auditVerify(ctx, cfg, stdout)
 	}
@@ -93,7 +98,20 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func seed(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout io.Writer) error {
+// seedOptions are the flags of `egov seed`.
+type seedOptions struct {
+	people int
+	seed   int64
+}
+
+func (o *seedOptions) register(fs *flag.FlagSet) {
+	fs.IntVar(&o.people, "people", 0, "seed: also generate this many synthetic people, with families, businesses and vehicles")
+	fs.Int64Var(&o.seed, "seed", 1, "seed: seed of the synthetic population (same seed, same people)")
+}
+
+// seed adds the demo data that is missing and, with --people N, a
+// synthetic population of N more people (deterministic for --seed).
+func seed(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout io.Writer, opts seedOptions) error {
 	db, err := app.Open(ctx, cfg)
 	if err != nil {
 		return err
@@ -109,6 +127,14 @@ func seed(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout i
 		return err
 	}
 	fmt.Fprintf(stdout, "demo data: %d rows added\n", added)
+	if opts.people > 0 {
+		stats, err := a.Registry.GeneratePopulation(ctx, opts.seed, opts.people)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "population: %d people, %d businesses, %d vehicles in %s (%.0f people/s)\n",
+			stats.People, stats.Businesses, stats.Vehicles, stats.Elapsed.Round(time.Millisecond), stats.PeoplePerSecond())
+	}
 	return nil
 }
 

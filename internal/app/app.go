@@ -18,6 +18,8 @@ import (
 	"github.com/egov/egov/internal/catalog"
 	"github.com/egov/egov/internal/config"
 	"github.com/egov/egov/internal/events"
+	"github.com/egov/egov/internal/identity"
+	"github.com/egov/egov/internal/registry"
 	"github.com/egov/egov/internal/store"
 	"github.com/egov/egov/internal/web"
 )
@@ -27,15 +29,17 @@ var openapiJSON []byte
 
 // App is a running egov: its store, modules and HTTP handler.
 type App struct {
-	Config  *config.Config
-	Logger  *slog.Logger
-	DB      *store.DB
-	Site    *web.Site
-	Router  *web.Router
-	Handler http.Handler
-	Catalog *catalog.Catalog
-	Metrics *web.Metrics
-	Events  *events.Dispatcher
+	Config   *config.Config
+	Logger   *slog.Logger
+	DB       *store.DB
+	Site     *web.Site
+	Router   *web.Router
+	Handler  http.Handler
+	Catalog  *catalog.Catalog
+	Metrics  *web.Metrics
+	Events   *events.Dispatcher
+	Registry *registry.Registry
+	Identity *identity.Service
 }
 
 // Migrations lists every module's migrations in dependency order.
@@ -45,6 +49,8 @@ func Migrations() []store.Migrations {
 		events.Migrations,
 		audit.Migrations,
 		catalog.Migrations,
+		registry.Migrations,
+		identity.Migrations,
 	}
 }
 
@@ -75,6 +81,12 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	a.Events = events.NewDispatcher(db, logger)
 	a.Site = web.NewSite(db, web.Options{Logger: logger, Secret: secret, SecureCookies: cfg.SecureCookies, Demo: cfg.Demo})
 	a.Catalog = catalog.New(db, logger)
+	a.Registry = registry.New(db)
+	a.Identity = identity.New(db, a.Site.Sessions, a.personName, logger)
+	a.Site.Resolve = a.Identity.Resolve
+	if err := a.Site.Messages.Load(registry.Locales(), "locales"); err != nil {
+		return nil, err
+	}
 	if cfg.Demo {
 		if _, err := a.Seed(ctx); err != nil {
 			return nil, err
@@ -87,6 +99,7 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	a.Router = web.NewRouter(a.Site)
 	a.operations(a.Router)
 	catalog.NewHTTP(a.Catalog, a.Site).Routes(a.Router)
+	identity.NewHTTP(a.Identity, a.Site, cfg.Demo).Routes(a.Router)
 	a.Handler = a.Site.Handler(a.Router, a.Metrics)
 	return a, nil
 }
@@ -98,7 +111,46 @@ func (a *App) Seed(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return a.Catalog.Seed(ctx, data)
+	added, err := a.Catalog.Seed(ctx, data)
+	if err != nil {
+		return added, err
+	}
+	people, err := a.Registry.SeedDemo(ctx, time.Now().In(web.Baku))
+	added += people
+	if err != nil {
+		return added, err
+	}
+	for _, m := range demoStaff {
+		ok, err := a.Identity.EnsureStaff(ctx, m)
+		if err != nil {
+			return added, err
+		}
+		if ok {
+			added++
+		}
+	}
+	return added, nil
+}
+
+// demoStaff are the staff of ../shared/DEMO.md, with the demo password.
+// They exist only in demo mode.
+var demoStaff = []identity.StaffMember{
+	{Login: "admin", Name: "Platform Administrator", Password: "demo", Roles: []string{identity.RoleAdmin}},
+	{Login: "asan.operator", Name: "ASAN Operator", Password: "demo", Roles: []string{identity.RoleCentreOperator}, Centre: "baku-1"},
+	{Login: "dim.operator", Name: "DİN Operator", Password: "demo", Roles: []string{identity.RoleAgencyOperator}, Agency: "internal-affairs"},
+	{Login: "dim.supervisor", Name: "DİN Supervisor", Password: "demo", Roles: []string{identity.RoleAgencySupervisor, identity.RoleAgencyOperator}, Agency: "internal-affairs"},
+	{Login: "migration.operator", Name: "Migration Operator", Password: "demo", Roles: []string{identity.RoleAgencyOperator}, Agency: "migration"},
+	{Login: "border.officer", Name: "Border Officer", Password: "demo", Roles: []string{identity.RoleBorderOfficer}},
+	{Login: "auditor", Name: "Auditor", Password: "demo", Roles: []string{identity.RoleAuditor}},
+}
+
+// personName is how identity finds a person: in the population registry.
+func (a *App) personName(ctx context.Context, fin string) (string, error) {
+	p, err := a.Registry.Person(ctx, fin)
+	if err != nil {
+		return "", err
+	}
+	return p.FullName(), nil
 }
 
 // operations mounts the routes every deployment needs: health, readiness,

@@ -23,11 +23,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/egov/egov/internal/app"
 	"github.com/egov/egov/internal/browsertest"
 	"github.com/egov/egov/internal/config"
+	"github.com/egov/egov/internal/identity"
 )
 
 // browserPage is one page every language of which is checked in the
@@ -36,6 +39,7 @@ type browserPage struct {
 	path   string // path and query, without lang; "{agency}" is the identity card's agency
 	status int    // the expected HTTP status; 0 means 200
 	shot   string // if set, the name of a screenshot kept under EGOV_TEST_SHOTS
+	as     string // who is signed in: "" nobody, a FIN, or a staff login
 }
 
 // browserPages lists every page of the demo. A new page joins it here;
@@ -60,6 +64,15 @@ var browserPages = []browserPage{
 	{path: "/search?q=şəxsiyyət"},
 	{path: "/search?q=zzzzqqq"},
 	{path: "/no-such-page", status: http.StatusNotFound},
+	{path: "/auth/signin"},
+	{path: "/auth/demo"},
+	{path: "/auth/staff"},
+	{path: "/cabinet", status: http.StatusUnauthorized},
+	{path: "/cabinet", as: "5ZQX7KA", shot: "cabinet"},
+	{path: "/cabinet/activity", as: "5ZQX7KA"},
+	{path: "/cabinet/security", as: "5ZQX7KA"},
+	{path: "/cabinet", as: "dim.operator"},
+	{path: "/cabinet/security", as: "dim.operator"},
 }
 
 // browserLangs are the languages every page is checked in.
@@ -123,7 +136,12 @@ func TestBrowserEveryPageAccessible(t *testing.T) {
 	agency := identityCardAgency(t, srv)
 	shots := os.Getenv("EGOV_TEST_SHOTS")
 
+	signedInAs := ""
 	for _, p := range browserPages {
+		if p.as != signedInAs {
+			signInWithDemoForm(t, ctx, srv, p.as)
+			signedInAs = p.as
+		}
 		path := strings.ReplaceAll(p.path, "{agency}", agency)
 		want := p.status
 		if want == 0 {
@@ -153,6 +171,38 @@ func TestBrowserEveryPageAccessible(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// signInWithDemoForm signs the browser out and, unless who is empty, in
+// again through the demo sign-in form, as a person would: a FIN for a
+// citizen, a login (with the demo password) for staff.
+func signInWithDemoForm(t *testing.T, ctx context.Context, srv *httptest.Server, who string) {
+	t.Helper()
+	cctx, cancel := context.WithTimeout(ctx, browsertest.Timeout)
+	defer cancel()
+	if _, err := chromedp.Call(cctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatalf("clear cookies: %v", err)
+	}
+	if who == "" {
+		return
+	}
+	browsertest.Open(t, ctx, srv.URL+"/auth/demo?lang=en")
+	var submit string
+	if identity.IsFIN(who) {
+		if err := chromedp.Do(cctx, chromedp.SendKeys(chromedp.ID("fin"), who)); err != nil {
+			t.Fatal(err)
+		}
+		submit = `form:has(#fin) [type="submit"]`
+	} else {
+		if err := chromedp.Do(cctx, chromedp.SendKeys(chromedp.ID("login"), who), chromedp.SendKeys(chromedp.ID("password"), "demo")); err != nil {
+			t.Fatal(err)
+		}
+		submit = `form:has(#login) [type="submit"]`
+	}
+	got := browsertest.Follow(t, ctx, chromedp.Click(chromedp.CSS(submit)))
+	if u, _ := url.Parse(got.URL); u == nil || u.Path != "/cabinet" || got.Status != http.StatusOK {
+		t.Fatalf("demo sign-in as %s landed on %s (status %d), want /cabinet", who, got.URL, got.Status)
 	}
 }
 

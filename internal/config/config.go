@@ -57,8 +57,9 @@ var Settings = []Setting{
 
 // Load parses args (without the program name) over the environment over
 // the defaults. Flags win over environment variables. Unknown flags are an
-// error; remaining positional arguments are returned.
-func Load(args []string, getenv func(string) string) (*Config, []string, error) {
+// error; remaining positional arguments are returned. extra registers a
+// subcommand's own flags on the same set.
+func Load(args []string, getenv func(string) string, extra ...func(*flag.FlagSet)) (*Config, []string, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
@@ -70,6 +71,9 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 			def = v
 		}
 		values[i] = fs.String(s.Flag, def, s.Usage+" ("+s.Env+")")
+	}
+	for _, register := range extra {
+		register(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err

@@ -97,6 +97,9 @@ func NormalizeLogin(s string) (string, bool) {
 
 var finPattern = regexp.MustCompile(`^[A-Z0-9]{7}$`)
 
+// IsFIN reports whether s is already a well-formed FIN.
+func IsFIN(s string) bool { return finPattern.MatchString(s) }
+
 // NormalizeFIN uppercases and trims a FIN; ok is false when it is not
 // seven letters and digits.
 func NormalizeFIN(s string) (string, bool) {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package registrybench
+
+const raceEnabled = false
