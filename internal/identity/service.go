@@ -61,9 +61,9 @@ func New(db *store.DB, sessions *web.Sessions, people PersonLookup, logger *slog
 // SetClock replaces the clock, for tests.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
-// sessionSubject is what a session stores: the account's id, so a renamed
+// SessionSubject is what a session stores: the account's id, so a renamed
 // or re-roled account takes effect at once.
-func sessionSubject(id int64) string { return "account:" + strconv.FormatInt(id, 10) }
+func SessionSubject(id int64) string { return "account:" + strconv.FormatInt(id, 10) }
 
 // Resolve turns a session into the signed-in principal; a session whose
 // account was disabled or removed resolves to nobody.
@@ -264,7 +264,7 @@ func (s *Service) checkSecondFactor(ctx context.Context, acct *Account, code str
 // SignIn starts a session for acct (rotating any earlier one) and records
 // it in the activity history and the audit log.
 func (s *Service) SignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, acct *Account, method string) error {
-	if _, err := s.sessions.Start(ctx, w, r, sessionSubject(acct.ID), map[string]string{"method": method}); err != nil {
+	if _, err := s.sessions.Start(ctx, w, r, SessionSubject(acct.ID), map[string]string{"method": method}); err != nil {
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -296,7 +296,7 @@ func (s *Service) SignOutEverywhere(ctx context.Context, w http.ResponseWriter, 
 	if p == nil {
 		return errs.E(errs.Unauthenticated, "error.unauthenticated.detail")
 	}
-	if err := s.sessions.EndAll(ctx, sessionSubject(p.AccountID)); err != nil {
+	if err := s.sessions.EndAll(ctx, SessionSubject(p.AccountID)); err != nil {
 		return err
 	}
 	s.sessions.End(ctx, w, r)

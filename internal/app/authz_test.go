@@ -1,0 +1,220 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/egov/egov/internal/identity"
+	"github.com/egov/egov/internal/web"
+)
+
+// routeAccess says who may call each route. It is the authorization
+// matrix: every route the app registers must be listed here, and the test
+// below checks each against every role.
+//
+//	anyone     everybody, signed in or not
+//	signed-in  any signed-in account
+//	staff      any staff account (including one still setting up TOTP)
+var routeAccess = map[string]string{
+	"GET /{$}":                           "anyone",
+	"GET /search":                        "anyone",
+	"GET /services":                      "anyone",
+	"GET /services/{slug}":               "anyone",
+	"GET /agencies":                      "anyone",
+	"GET /agencies/{slug}":               "anyone",
+	"GET /situations":                    "anyone",
+	"GET /situations/{slug}":             "anyone",
+	"GET /api/v1/services":               "anyone",
+	"GET /api/v1/services/{slug}":        "anyone",
+	"GET /api/v1/agencies":               "anyone",
+	"GET /api/v1/situations":             "anyone",
+	"GET /api/v1/openapi.json":           "anyone",
+	"GET /healthz":                       "anyone",
+	"GET /readyz":                        "anyone",
+	"GET /metrics":                       "anyone",
+	"GET /static/":                       "anyone",
+	"GET /auth/signin":                   "anyone",
+	"GET /auth/staff":                    "anyone",
+	"POST /auth/staff":                   "anyone",
+	"GET /auth/demo":                     "anyone",
+	"POST /auth/demo":                    "anyone",
+	"POST /auth/signout":                 "signed-in",
+	"GET /cabinet":                       "signed-in",
+	"GET /cabinet/activity":              "signed-in",
+	"GET /cabinet/security":              "signed-in",
+	"POST /cabinet/security/totp":        "staff",
+	"POST /cabinet/security/signout-all": "signed-in",
+}
+
+// samplePathValues fill the path parameters of the patterns.
+var samplePathValues = map[string]string{
+	"slug": "identity-card",
+}
+
+// matrixActor is one kind of caller: nobody, a citizen or a staff member.
+type matrixActor struct {
+	name  string
+	fin   string // a citizen's FIN
+	login string // a staff login (demo password)
+	staff bool
+}
+
+var matrixActors = []matrixActor{
+	{name: "anonymous"},
+	{name: "citizen", fin: "5ZQX7KA"},
+	{name: "agency_operator", login: "dim.operator", staff: true},
+	{name: "agency_supervisor", login: "dim.supervisor", staff: true},
+	{name: "other_agency_operator", login: "migration.operator", staff: true},
+	{name: "centre_operator", login: "asan.operator", staff: true},
+	{name: "border_officer", login: "border.officer", staff: true},
+	{name: "admin", login: "admin", staff: true},
+	{name: "auditor", login: "auditor", staff: true},
+}
+
+func allowed(rule string, a matrixActor) bool {
+	switch rule {
+	case "anyone":
+		return true
+	case "signed-in":
+		return a.name != "anonymous"
+	case "staff":
+		return a.staff
+	}
+	return false
+}
+
+var pathParam = regexp.MustCompile(`\{([a-z]+)(\.\.\.)?\}`)
+
+// TestAuthorizationMatrix calls every route as every kind of caller, each
+// call in a fresh session, and checks that the route lets in exactly whom
+// routeAccess says.
+func TestAuthorizationMatrix(t *testing.T) {
+	a, srv := newServer(t)
+	ctx := context.Background()
+
+	routes := map[string]bool{}
+	for _, r := range a.Router.Routes() {
+		routes[r.Pattern] = true
+		if _, ok := routeAccess[r.Pattern]; !ok {
+			t.Errorf("route %q is not in the authorization matrix (routeAccess)", r.Pattern)
+		}
+	}
+	for pattern := range routeAccess {
+		if !routes[pattern] {
+			t.Errorf("routeAccess lists %q, which is not registered", pattern)
+		}
+	}
+
+	// A browser's CSRF cookie and the matching token, from a form.
+	csrfCookie, token := csrfPair(t, srv)
+
+	for _, actor := range matrixActors {
+		var accountID int64
+		switch {
+		case actor.fin != "":
+			acct, err := a.Identity.PersonAccount(ctx, actor.fin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			accountID = acct.ID
+		case actor.login != "":
+			acct, err := a.Identity.CheckPassword(ctx, identity.Attempt{Login: actor.login, Password: "demo", Address: "192.0.2.77"})
+			if err != nil {
+				t.Fatalf("%s: %v", actor.login, err)
+			}
+			accountID = acct.ID
+		}
+		for pattern, rule := range routeAccess {
+			method, path, _ := strings.Cut(pattern, " ")
+			path = strings.TrimSuffix(path, "{$}")
+			path = pathParam.ReplaceAllStringFunc(path, func(m string) string {
+				name := pathParam.FindStringSubmatch(m)[1]
+				v, ok := samplePathValues[name]
+				if !ok {
+					t.Fatalf("no sample value for {%s} in %s", name, pattern)
+				}
+				return v
+			})
+			if strings.HasSuffix(path, "/static/") {
+				path += "egov.css"
+			}
+			t.Run(actor.name+" "+pattern, func(t *testing.T) {
+				var body io.Reader
+				if method == http.MethodPost {
+					body = strings.NewReader(url.Values{"csrf_token": {token}}.Encode())
+				}
+				req, _ := http.NewRequest(method, srv.URL+path, body)
+				if method == http.MethodPost {
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				}
+				req.AddCookie(csrfCookie)
+				if accountID != 0 {
+					req.AddCookie(freshSession(t, a.Site.Sessions, accountID))
+				}
+				resp, err := http.DefaultTransport.RoundTrip(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				denied := resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden
+				want := allowed(rule, actor)
+				switch {
+				case want && denied:
+					t.Errorf("%s was refused (%d), want allowed (%s)", actor.name, resp.StatusCode, rule)
+				case !want && !denied:
+					t.Errorf("%s was let in (%d), want refused (%s)", actor.name, resp.StatusCode, rule)
+				case !want && actor.name == "anonymous" && resp.StatusCode != http.StatusUnauthorized:
+					t.Errorf("anonymous got %d, want 401", resp.StatusCode)
+				case !want && actor.name != "anonymous" && resp.StatusCode != http.StatusForbidden:
+					t.Errorf("%s got %d, want 403", actor.name, resp.StatusCode)
+				}
+			})
+		}
+	}
+}
+
+// csrfPair gets a CSRF cookie and the token forms carry for it.
+func csrfPair(t *testing.T, srv *httptest.Server) (*http.Cookie, string) {
+	t.Helper()
+	resp, err := http.Get(srv.URL + "/auth/demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF token on /auth/demo")
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == "egov_csrf" {
+			return c, string(m[1])
+		}
+	}
+	t.Fatal("no CSRF cookie")
+	return nil, ""
+}
+
+// freshSession signs an account in on a new session and returns its cookie,
+// so that a route that signs out does not spoil the next call.
+func freshSession(t *testing.T, sessions *web.Sessions, accountID int64) *http.Cookie {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	if _, err := sessions.Start(req.Context(), rec, req, identity.SessionSubject(accountID), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == "egov_session" {
+			return c
+		}
+	}
+	t.Fatal("no session cookie")
+	return nil
+}
