@@ -83,6 +83,7 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	a.Catalog = catalog.New(db, logger)
 	a.Registry = registry.New(db)
 	a.Identity = identity.New(db, a.Site.Sessions, a.personName, logger)
+	a.Identity.SetBusinesses(businessRegistry{a.Registry})
 	a.Site.Resolve = a.Identity.Resolve
 	if err := a.Site.Messages.Load(registry.Locales(), "locales"); err != nil {
 		return nil, err
@@ -121,6 +122,11 @@ func (a *App) Seed(ctx context.Context) (int, error) {
 		return added, err
 	}
 	for _, m := range demoStaff {
+		// One argon2id hash of the demo password serves every demo
+		// account: hashing it seven times would slow every start.
+		if m.PasswordHash, err = demoPasswordHash(); err != nil {
+			return added, err
+		}
 		ok, err := a.Identity.EnsureStaff(ctx, m)
 		if err != nil {
 			return added, err
@@ -143,6 +149,8 @@ var demoStaff = []identity.StaffMember{
 	{Login: "border.officer", Name: "Border Officer", Password: "demo", Roles: []string{identity.RoleBorderOfficer}},
 	{Login: "auditor", Name: "Auditor", Password: "demo", Roles: []string{identity.RoleAuditor}},
 }
+
+var demoPasswordHash = sync.OnceValues(func() (string, error) { return identity.HashPassword("demo") })
 
 // personName is how identity finds a person: in the population registry.
 func (a *App) personName(ctx context.Context, fin string) (string, error) {

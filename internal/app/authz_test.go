@@ -21,40 +21,49 @@ import (
 //	anyone     everybody, signed in or not
 //	signed-in  any signed-in account
 //	staff      any staff account (including one still setting up TOTP)
+//	citizen    a person (not staff)
+//	business   a person acting for a business
 var routeAccess = map[string]string{
-	"GET /{$}":                           "anyone",
-	"GET /search":                        "anyone",
-	"GET /services":                      "anyone",
-	"GET /services/{slug}":               "anyone",
-	"GET /agencies":                      "anyone",
-	"GET /agencies/{slug}":               "anyone",
-	"GET /situations":                    "anyone",
-	"GET /situations/{slug}":             "anyone",
-	"GET /api/v1/services":               "anyone",
-	"GET /api/v1/services/{slug}":        "anyone",
-	"GET /api/v1/agencies":               "anyone",
-	"GET /api/v1/situations":             "anyone",
-	"GET /api/v1/openapi.json":           "anyone",
-	"GET /healthz":                       "anyone",
-	"GET /readyz":                        "anyone",
-	"GET /metrics":                       "anyone",
-	"GET /static/":                       "anyone",
-	"GET /auth/signin":                   "anyone",
-	"GET /auth/staff":                    "anyone",
-	"POST /auth/staff":                   "anyone",
-	"GET /auth/demo":                     "anyone",
-	"POST /auth/demo":                    "anyone",
-	"POST /auth/signout":                 "signed-in",
-	"GET /cabinet":                       "signed-in",
-	"GET /cabinet/activity":              "signed-in",
-	"GET /cabinet/security":              "signed-in",
-	"POST /cabinet/security/totp":        "staff",
-	"POST /cabinet/security/signout-all": "signed-in",
+	"GET /{$}":                                 "anyone",
+	"GET /search":                              "anyone",
+	"GET /services":                            "anyone",
+	"GET /services/{slug}":                     "anyone",
+	"GET /agencies":                            "anyone",
+	"GET /agencies/{slug}":                     "anyone",
+	"GET /situations":                          "anyone",
+	"GET /situations/{slug}":                   "anyone",
+	"GET /api/v1/services":                     "anyone",
+	"GET /api/v1/services/{slug}":              "anyone",
+	"GET /api/v1/agencies":                     "anyone",
+	"GET /api/v1/situations":                   "anyone",
+	"GET /api/v1/openapi.json":                 "anyone",
+	"GET /healthz":                             "anyone",
+	"GET /readyz":                              "anyone",
+	"GET /metrics":                             "anyone",
+	"GET /static/":                             "anyone",
+	"GET /auth/signin":                         "anyone",
+	"GET /auth/staff":                          "anyone",
+	"POST /auth/staff":                         "anyone",
+	"GET /auth/demo":                           "anyone",
+	"POST /auth/demo":                          "anyone",
+	"POST /auth/signout":                       "signed-in",
+	"GET /cabinet":                             "signed-in",
+	"GET /cabinet/activity":                    "signed-in",
+	"GET /cabinet/security":                    "signed-in",
+	"GET /cabinet/businesses":                  "citizen",
+	"POST /cabinet/businesses/acting-as":       "citizen",
+	"POST /cabinet/businesses/{voen}/mandates": "citizen",
+	"POST /cabinet/mandates/{id}/revoke":       "citizen",
+	"GET /cabinet/business":                    "business",
+	"POST /cabinet/security/totp":              "staff",
+	"POST /cabinet/security/signout-all":       "signed-in",
 }
 
 // samplePathValues fill the path parameters of the patterns.
 var samplePathValues = map[string]string{
 	"slug": "identity-card",
+	"voen": "1700123451",
+	"id":   "1",
 }
 
 // matrixActor is one kind of caller: nobody, a citizen or a staff member.
@@ -63,11 +72,15 @@ type matrixActor struct {
 	fin   string // a citizen's FIN
 	login string // a staff login (demo password)
 	staff bool
+	// business: a citizen acting for a business (the director of the
+	// demo business, acting for it)
+	business bool
 }
 
 var matrixActors = []matrixActor{
 	{name: "anonymous"},
 	{name: "citizen", fin: "5ZQX7KA"},
+	{name: "business_representative", fin: "2HPL4RM", business: true},
 	{name: "agency_operator", login: "dim.operator", staff: true},
 	{name: "agency_supervisor", login: "dim.supervisor", staff: true},
 	{name: "other_agency_operator", login: "migration.operator", staff: true},
@@ -85,6 +98,10 @@ func allowed(rule string, a matrixActor) bool {
 		return a.name != "anonymous"
 	case "staff":
 		return a.staff
+	case "citizen":
+		return a.fin != ""
+	case "business":
+		return a.business
 	}
 	return false
 }
@@ -124,7 +141,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			accountID = acct.ID
 		case actor.login != "":
-			acct, err := a.Identity.CheckPassword(ctx, identity.Attempt{Login: actor.login, Password: "demo", Address: "192.0.2.77"})
+			acct, err := a.Identity.StaffAccount(ctx, actor.login)
 			if err != nil {
 				t.Fatalf("%s: %v", actor.login, err)
 			}
@@ -155,7 +172,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				req.AddCookie(csrfCookie)
 				if accountID != 0 {
-					req.AddCookie(freshSession(t, a.Site.Sessions, accountID))
+					data := map[string]string{}
+					if actor.business {
+						data["acting_for"] = "1700123451"
+					}
+					req.AddCookie(freshSession(t, a.Site.Sessions, accountID, data))
 				}
 				resp, err := http.DefaultTransport.RoundTrip(req)
 				if err != nil {
@@ -203,11 +224,11 @@ func csrfPair(t *testing.T, srv *httptest.Server) (*http.Cookie, string) {
 
 // freshSession signs an account in on a new session and returns its cookie,
 // so that a route that signs out does not spoil the next call.
-func freshSession(t *testing.T, sessions *web.Sessions, accountID int64) *http.Cookie {
+func freshSession(t *testing.T, sessions *web.Sessions, accountID int64, data map[string]string) *http.Cookie {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
-	if _, err := sessions.Start(req.Context(), rec, req, identity.SessionSubject(accountID), nil); err != nil {
+	if _, err := sessions.Start(req.Context(), rec, req, identity.SessionSubject(accountID), data); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range rec.Result().Cookies() {

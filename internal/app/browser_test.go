@@ -71,6 +71,8 @@ var browserPages = []browserPage{
 	{path: "/cabinet", as: "5ZQX7KA", shot: "cabinet"},
 	{path: "/cabinet/activity", as: "5ZQX7KA"},
 	{path: "/cabinet/security", as: "5ZQX7KA"},
+	{path: "/cabinet/businesses", as: "2HPL4RM"},
+	{path: "/cabinet/business", as: "2HPL4RM", status: http.StatusForbidden}, // until he chooses to act for it
 	{path: "/cabinet", as: "dim.operator"},
 	{path: "/cabinet/security", as: "dim.operator"},
 }

@@ -47,6 +47,7 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.HandleFunc("GET /cabinet/security", web.SignedIn, h.security)
 	rt.HandleFunc("POST /cabinet/security/totp", web.Roles(staffRoles...), h.totp)
 	rt.HandleFunc("POST /cabinet/security/signout-all", web.SignedIn, h.signoutAll)
+	h.mandateRoutes(rt)
 }
 
 // staffRoles are the roles a staff account may hold. An enrolling staff

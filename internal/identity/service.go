@@ -46,6 +46,9 @@ type Service struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	throttle *throttle
+	// businesses is the business registry, for mandates; nil means no one
+	// acts for a business.
+	businesses Businesses
 }
 
 // New returns the identity service.
@@ -87,7 +90,18 @@ func (s *Service) Resolve(ctx context.Context, sess *web.Session) (*web.Principa
 		return nil, nil
 	}
 	p := a.Principal()
-	p.ActingFor = sess.Data["acting_for"]
+	// Acting for a business is checked on every request, so a revoked
+	// mandate stops working at once, not at the next sign-in.
+	if voen := sess.Data["acting_for"]; voen != "" && a.FIN != "" {
+		ok, err := s.CanActFor(ctx, a.FIN, voen, "")
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			p.ActingFor = voen
+			p.Roles = append(p.Roles, RoleBusiness)
+		}
+	}
 	// Staff who signed in with a password but have no second factor yet
 	// may only set one up.
 	if a.Kind == Staff && !a.TOTPEnabled && sess.Data["method"] == "password" && sess.Data["mfa"] != "done" {
@@ -99,6 +113,12 @@ func (s *Service) Resolve(ctx context.Context, sess *web.Session) (*web.Principa
 // Account returns the account with id.
 func (s *Service) Account(ctx context.Context, id int64) (*Account, error) {
 	return findAccountByID(ctx, s.db, id)
+}
+
+// StaffAccount returns the staff account with login.
+func (s *Service) StaffAccount(ctx context.Context, login string) (*Account, error) {
+	login, _ = NormalizeLogin(login)
+	return findAccountBySubject(ctx, s.db, StaffSubject(login))
 }
 
 // PersonAccount returns the account of the person with fin, opening one
@@ -137,6 +157,7 @@ func (s *Service) PersonAccount(ctx context.Context, fin string) (*Account, erro
 // StaffMember describes a staff account to create.
 type StaffMember struct {
 	Login, Name, Password string
+	PasswordHash          string // used instead of hashing Password when set
 	Roles                 []string
 	Agency, Centre        string
 }
@@ -151,13 +172,17 @@ func (s *Service) EnsureStaff(ctx context.Context, m StaffMember) (bool, error) 
 	if existing, err := findAccountBySubject(ctx, s.db, StaffSubject(login)); err == nil && existing != nil {
 		return false, nil
 	}
-	hash, err := HashPassword(m.Password)
-	if err != nil {
-		return false, err
+	hash := m.PasswordHash
+	if hash == "" {
+		var err error
+		if hash, err = HashPassword(m.Password); err != nil {
+			return false, err
+		}
 	}
 	var added bool
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var acct *Account
+		var err error
 		acct, added, err = insertAccount(ctx, tx, &Account{Kind: Staff, Subject: StaffSubject(login), Login: login,
 			DisplayName: m.Name, Roles: m.Roles, Agency: m.Agency, Centre: m.Centre, PasswordHash: hash}, s.now())
 		if err != nil || !added {
