@@ -202,6 +202,11 @@ func printBanner(w io.Writer, cfg *config.Config, a *app.App) {
 	fmt.Fprintf(w, "  catalog: %d services\n", a.Catalog.Count())
 	if cfg.Demo {
 		fmt.Fprintln(w, "  demo mode: synthetic data; no real person is named")
+		fmt.Fprintf(w, "  demo sign-in: %s/auth/demo\n", cfg.BaseURL)
+		fmt.Fprintln(w, "    citizens (FIN): 5ZQX7KA Aysel Məmmədova, 2HPL4RM Rəşad Məmmədov (director of 1700123451),")
+		fmt.Fprintln(w, "                    7MJD3TE Gülnarə Həsənova, 3KCR8WN Tural Quliyev")
+		fmt.Fprintln(w, "    staff (password demo): admin, asan.operator, dim.operator, dim.supervisor,")
+		fmt.Fprintln(w, "                           migration.operator, border.officer, auditor")
 	}
 	fmt.Fprintln(w)
 }

@@ -1,6 +1,7 @@
 package lang_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/egov/egov/internal/lang"
@@ -35,4 +36,16 @@ func TestTextIn(t *testing.T) {
 	if got, want := text.In(lang.EN), "Hello"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
+}
+
+func FuzzFromAcceptLanguage(f *testing.F) {
+	for _, seed := range []string{"", "ru-RU,ru;q=0.9", "az-Latn-AZ", "*;q=0", "en;q=abc", strings.Repeat("x-", 200)} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		l := lang.FromAcceptLanguage(header)
+		if _, ok := lang.Parse(string(l)); !ok {
+			t.Fatalf("FromAcceptLanguage(%q) = %q, not a supported language", header, l)
+		}
+	})
 }
