@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/egov/egov/internal/config"
 	"github.com/egov/egov/internal/events"
 	"github.com/egov/egov/internal/identity"
+	"github.com/egov/egov/internal/identity/oidc"
 	"github.com/egov/egov/internal/registry"
 	"github.com/egov/egov/internal/store"
 	"github.com/egov/egov/internal/web"
@@ -40,6 +42,7 @@ type App struct {
 	Events   *events.Dispatcher
 	Registry *registry.Registry
 	Identity *identity.Service
+	OIDC     *oidc.Provider
 }
 
 // Migrations lists every module's migrations in dependency order.
@@ -51,6 +54,7 @@ func Migrations() []store.Migrations {
 		catalog.Migrations,
 		registry.Migrations,
 		identity.Migrations,
+		oidc.Migrations,
 	}
 }
 
@@ -88,6 +92,11 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	if err := a.Site.Messages.Load(registry.Locales(), "locales"); err != nil {
 		return nil, err
 	}
+	a.OIDC, err = oidc.New(db, a.Site, a.Identity, personClaims{a.Registry},
+		oidc.Config{Issuer: cfg.BaseURL, Key: secret, Demo: cfg.Demo})
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Demo {
 		if _, err := a.Seed(ctx); err != nil {
 			return nil, err
@@ -101,6 +110,18 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	a.operations(a.Router)
 	catalog.NewHTTP(a.Catalog, a.Site).Routes(a.Router)
 	identity.NewHTTP(a.Identity, a.Site, cfg.Demo).Routes(a.Router)
+	// Passkeys are bound to the site's host name (the WebAuthn RP ID) and
+	// origin, both taken from the public base URL.
+	rpURL, err := url.Parse(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	passkeys, err := identity.NewPasskeys(a.Identity, a.Site, rpURL.Hostname(), cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	passkeys.Routes(a.Router)
+	a.OIDC.Routes(a.Router)
 	a.Handler = a.Site.Handler(a.Router, a.Metrics)
 	return a, nil
 }
@@ -134,6 +155,11 @@ func (a *App) Seed(ctx context.Context) (int, error) {
 		if ok {
 			added++
 		}
+	}
+	if ok, err := a.OIDC.SeedDemo(ctx); err != nil {
+		return added, err
+	} else if ok {
+		added++
 	}
 	return added, nil
 }
@@ -215,6 +241,12 @@ func (a *App) housekeeping(ctx context.Context, interval time.Duration) {
 		}
 		if _, err := a.Site.Sessions.Prune(ctx); err != nil && ctx.Err() == nil {
 			a.Logger.Warn("prune sessions", "err", err)
+		}
+		if err := a.OIDC.Prune(ctx); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("prune oidc", "err", err)
+		}
+		if err := a.Identity.Prune(ctx); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("prune identity", "err", err)
 		}
 	}
 }

@@ -23,6 +23,9 @@ import (
 //	staff      any staff account (including one still setting up TOTP)
 //	citizen    a person (not staff)
 //	business   a person acting for a business
+//	protocol   open to all at the web layer; the OAuth/OIDC protocol itself
+//	           authenticates the caller (client secrets, bearer tokens), so
+//	           only that the route is public is checked here
 var routeAccess = map[string]string{
 	"GET /{$}":                                 "anyone",
 	"GET /search":                              "anyone",
@@ -55,15 +58,37 @@ var routeAccess = map[string]string{
 	"POST /cabinet/businesses/{voen}/mandates": "citizen",
 	"POST /cabinet/mandates/{id}/revoke":       "citizen",
 	"GET /cabinet/business":                    "business",
+	"GET /cabinet/passkeys":                    "citizen",
+	"POST /cabinet/passkeys/register/begin":    "citizen",
+	"POST /cabinet/passkeys/register/finish":   "citizen",
+	"POST /cabinet/passkeys/{id}/delete":       "citizen",
+	"POST /cabinet/passkeys/{id}/rename":       "citizen",
+	"GET /static/identity/passkey.js":          "anyone",
+	"POST /auth/passkey/begin":                 "anyone",
+	"POST /auth/passkey/finish":                "anyone",
+	"GET /cabinet/consents":                    "citizen",
+	"POST /cabinet/consents/{client}/revoke":   "citizen",
+	"GET /oauth/consent":                       "anyone",
+	"POST /oauth/consent":                      "anyone",
+	"GET /.well-known/openid-configuration":    "anyone",
+	"GET /oauth/keys":                          "anyone",
+	"GET /oauth/authorize":                     "protocol",
+	"GET /oauth/authorize/callback":            "protocol",
+	"GET /oauth/end_session":                   "protocol",
+	"GET /oauth/userinfo":                      "protocol",
+	"POST /oauth/token":                        "protocol",
+	"POST /oauth/introspect":                   "protocol",
+	"POST /oauth/revoke":                       "protocol",
 	"POST /cabinet/security/totp":              "staff",
 	"POST /cabinet/security/signout-all":       "signed-in",
 }
 
 // samplePathValues fill the path parameters of the patterns.
 var samplePathValues = map[string]string{
-	"slug": "identity-card",
-	"voen": "1700123451",
-	"id":   "1",
+	"slug":   "identity-card",
+	"voen":   "1700123451",
+	"client": "demo-rp",
+	"id":     "1",
 }
 
 // matrixActor is one kind of caller: nobody, a citizen or a staff member.
@@ -118,8 +143,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 	routes := map[string]bool{}
 	for _, r := range a.Router.Routes() {
 		routes[r.Pattern] = true
-		if _, ok := routeAccess[r.Pattern]; !ok {
+		rule, ok := routeAccess[r.Pattern]
+		if !ok {
 			t.Errorf("route %q is not in the authorization matrix (routeAccess)", r.Pattern)
+		}
+		if rule == "protocol" && r.Access.Name != web.Public.Name {
+			t.Errorf("protocol route %q declares access %s, want public", r.Pattern, r.Access.Name)
 		}
 	}
 	for pattern := range routeAccess {
@@ -148,6 +177,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			accountID = acct.ID
 		}
 		for pattern, rule := range routeAccess {
+			if rule == "protocol" {
+				continue
+			}
 			method, path, _ := strings.Cut(pattern, " ")
 			path = strings.TrimSuffix(path, "{$}")
 			path = pathParam.ReplaceAllStringFunc(path, func(m string) string {

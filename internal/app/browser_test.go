@@ -71,6 +71,12 @@ var browserPages = []browserPage{
 	{path: "/cabinet", as: "5ZQX7KA", shot: "cabinet"},
 	{path: "/cabinet/activity", as: "5ZQX7KA"},
 	{path: "/cabinet/security", as: "5ZQX7KA"},
+	{path: "/cabinet/passkeys", as: "5ZQX7KA"},
+	{path: "/cabinet/consents", as: "5ZQX7KA"},
+	// The OpenID Connect consent screen, reached as a relying party sends a
+	// person: the demo client asks for three data items (PKCE per RFC 7636's
+	// example challenge).
+	{path: "/oauth/authorize?client_id=demo-rp&response_type=code&scope=openid+fin+name+birthdate&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&state=s1&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256", as: "5ZQX7KA", shot: "consent"},
 	{path: "/cabinet/businesses", as: "2HPL4RM"},
 	{path: "/cabinet/business", as: "2HPL4RM", status: http.StatusForbidden}, // until he chooses to act for it
 	{path: "/cabinet", as: "dim.operator"},
@@ -81,7 +87,9 @@ var browserPages = []browserPage{
 var browserLangs = []string{"az", "en", "ru"}
 
 // notPages are the route prefixes that are no pages for a person.
-var notPages = []string{"/healthz", "/readyz", "/metrics", "/static/", "/api/"}
+// /oauth/ holds protocol endpoints; its one page, the consent screen, is
+// reached through /oauth/authorize above.
+var notPages = []string{"/healthz", "/readyz", "/metrics", "/static/", "/api/", "/oauth/"}
 
 // startBrowserApp builds egov in demo mode on a fresh embedded store and
 // serves it on a loopback port until the test ends.

@@ -29,7 +29,7 @@ func NewHTTP(svc *Service, site *web.Site, demo bool) *HTTP {
 	if err := site.Messages.Load(localesFS, "locales"); err != nil {
 		panic(err)
 	}
-	return &HTTP{svc: svc, site: site, pages: site.Pages(templatesFS, "templates"), demo: demo}
+	return &HTTP{svc: svc, site: site, pages: site.Pages(withPasskeySignin(templatesFS), "templates"), demo: demo}
 }
 
 // Routes registers the identity routes.
