@@ -169,9 +169,18 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) {
 		p.site.Error(w, r, err)
 		return
 	}
-	if pr := web.PrincipalOf(r.Context()); pr == nil || pr.FIN == "" || pr.FIN != a.FIN {
+	pr := web.PrincipalOf(r.Context())
+	if pr == nil || pr.FIN == "" || pr.FIN != a.FIN {
 		p.site.Error(w, r, errs.E(errs.Forbidden, "error.forbidden.detail"))
 		return
+	}
+	// Signing in to a service through egov is part of the person's
+	// activity history ("which services they used").
+	if c, err := p.Client(r.Context(), a.ClientID); err == nil {
+		if err := p.ids.RecordServiceUse(r.Context(), pr.AccountID, c.Name.In(web.LangOf(r.Context()))); err != nil {
+			p.site.Error(w, r, err)
+			return
+		}
 	}
 	p.op.ServeHTTP(w, r)
 }

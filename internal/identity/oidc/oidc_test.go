@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -70,6 +71,7 @@ type stack struct {
 	srv      *httptest.Server
 	provider *oidc.Provider
 	db       *store.DB
+	ids      *identity.Service
 }
 
 func newStack(t *testing.T, db *store.DB) *stack {
@@ -105,7 +107,7 @@ func newStack(t *testing.T, db *store.DB) *stack {
 			t.Fatal(err)
 		}
 	}
-	return &stack{srv: srv, provider: p, db: db}
+	return &stack{srv: srv, provider: p, db: db, ids: ids}
 }
 
 const rpHost = "127.0.0.1:8765"
@@ -302,6 +304,18 @@ func TestCodeFlow(t *testing.T) {
 			if _, ok := claims[absent]; ok {
 				t.Errorf("userinfo released %q, which was not consented", absent)
 			}
+		}
+		// The sign-in to the service shows in the person's activity history.
+		acct, err := s.ids.PersonAccount(ctx, fin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		history, err := s.ids.Activity(ctx, acct.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(history, func(a identity.Activity) bool { return a.Event == "service" && a.Detail != "" }) {
+			t.Errorf("activity history %+v lacks the service used", history)
 		}
 
 		// Refresh tokens rotate; replaying a used one revokes the family.
