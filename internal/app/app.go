@@ -8,6 +8,7 @@ import (
 	"context"
 	_ "embed"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/egov/egov/internal/events"
 	"github.com/egov/egov/internal/identity"
 	"github.com/egov/egov/internal/identity/oidc"
+	"github.com/egov/egov/internal/lang"
 	"github.com/egov/egov/internal/registry"
 	"github.com/egov/egov/internal/store"
 	"github.com/egov/egov/internal/web"
@@ -31,18 +33,19 @@ var openapiJSON []byte
 
 // App is a running egov: its store, modules and HTTP handler.
 type App struct {
-	Config   *config.Config
-	Logger   *slog.Logger
-	DB       *store.DB
-	Site     *web.Site
-	Router   *web.Router
-	Handler  http.Handler
-	Catalog  *catalog.Catalog
-	Metrics  *web.Metrics
-	Events   *events.Dispatcher
-	Registry *registry.Registry
-	Identity *identity.Service
-	OIDC     *oidc.Provider
+	Config     *config.Config
+	Logger     *slog.Logger
+	DB         *store.DB
+	Site       *web.Site
+	Router     *web.Router
+	Handler    http.Handler
+	Catalog    *catalog.Catalog
+	Metrics    *web.Metrics
+	Events     *events.Dispatcher
+	Registry   *registry.Registry
+	Identity   *identity.Service
+	OIDC       *oidc.Provider
+	Federation *identity.Federation
 }
 
 // Migrations lists every module's migrations in dependency order.
@@ -109,14 +112,33 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	a.Router = web.NewRouter(a.Site)
 	a.operations(a.Router)
 	catalog.NewHTTP(a.Catalog, a.Site).Routes(a.Router)
-	identity.NewHTTP(a.Identity, a.Site, cfg.Demo).Routes(a.Router)
+	identityHTTP := identity.NewHTTP(a.Identity, a.Site, cfg.Demo)
+	if cfg.FederationIssuer != "" {
+		name := lang.Text{AZ: cfg.FederationName, EN: cfg.FederationName, RU: cfg.FederationName}
+		a.Federation, err = identity.NewFederation(a.Identity, a.Site, identity.FederationConfig{Name: name,
+			Issuer: cfg.FederationIssuer, ClientID: cfg.FederationClientID, ClientSecret: cfg.FederationClientSecret,
+			RedirectURL: cfg.BaseURL + "/auth/federation/callback"})
+		if err != nil {
+			return nil, err
+		}
+		a.Federation.Routes(a.Router)
+		identityHTTP.SetFederation(a.Federation)
+	}
+	identityHTTP.Routes(a.Router)
 	// Passkeys are bound to the site's host name (the WebAuthn RP ID) and
 	// origin, both taken from the public base URL.
 	rpURL, err := url.Parse(cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
-	passkeys, err := identity.NewPasskeys(a.Identity, a.Site, rpURL.Hostname(), cfg.BaseURL)
+	rpID, rpOrigin := rpURL.Hostname(), cfg.BaseURL
+	if net.ParseIP(rpID) != nil {
+		// WebAuthn binds passkeys to a domain, never an address: with an
+		// address as base URL, passkeys work on the same port by localhost.
+		logger.Warn("base URL is an IP address; passkeys work only at localhost", "base_url", cfg.BaseURL)
+		rpID, rpOrigin = "localhost", rpURL.Scheme+"://localhost:"+rpURL.Port()
+	}
+	passkeys, err := identity.NewPasskeys(a.Identity, a.Site, rpID, rpOrigin)
 	if err != nil {
 		return nil, err
 	}
@@ -247,6 +269,11 @@ func (a *App) housekeeping(ctx context.Context, interval time.Duration) {
 		}
 		if err := a.Identity.Prune(ctx); err != nil && ctx.Err() == nil {
 			a.Logger.Warn("prune identity", "err", err)
+		}
+		if a.Federation != nil {
+			if err := a.Federation.Prune(ctx); err != nil && ctx.Err() == nil {
+				a.Logger.Warn("prune federation", "err", err)
+			}
 		}
 	}
 }

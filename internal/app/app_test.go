@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -17,14 +18,30 @@ import (
 	"github.com/egov/egov/internal/config"
 )
 
-// newServer starts egov in demo mode on a fresh SQLite store.
+// newServer starts egov in demo mode on a fresh SQLite store, served at
+// http://127.0.0.1:PORT, which is also its base URL.
 func newServer(t *testing.T) (*app.App, *httptest.Server) {
 	t.Helper()
-	ctx := context.Background()
-	cfg, _, err := config.Load([]string{"-data-dir", t.TempDir(), "-demo", "true"}, func(string) string { return "" })
+	return startApp(t, "127.0.0.1")
+}
+
+// startApp starts egov in demo mode on a fresh SQLite store on a loopback
+// port, with base URL http://host:PORT: host is "127.0.0.1" or
+// "localhost" (WebAuthn needs a host name, not an address). extra are more
+// flags.
+func startApp(t *testing.T, host string, extra ...string) (*app.App, *httptest.Server) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	args := append([]string{"-data-dir", t.TempDir(), "-demo", "true", "-base-url", "http://" + host + ":" + port}, extra...)
+	cfg, _, err := config.Load(args, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
 	db, err := app.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +51,11 @@ func newServer(t *testing.T) (*app.App, *httptest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(a.Handler)
+	srv := httptest.NewUnstartedServer(a.Handler)
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	srv.URL = cfg.BaseURL // the same port, by the host name asked for
 	t.Cleanup(srv.Close)
 	return a, srv
 }

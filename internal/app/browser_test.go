@@ -12,7 +12,6 @@ package app_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -29,7 +28,6 @@ import (
 
 	"github.com/egov/egov/internal/app"
 	"github.com/egov/egov/internal/browsertest"
-	"github.com/egov/egov/internal/config"
 	"github.com/egov/egov/internal/identity"
 )
 
@@ -95,23 +93,7 @@ var notPages = []string{"/healthz", "/readyz", "/metrics", "/static/", "/api/", 
 // serves it on a loopback port until the test ends.
 func startBrowserApp(t *testing.T) (*app.App, *httptest.Server) {
 	t.Helper()
-	cfg, _, err := config.Load([]string{"-data-dir", t.TempDir(), "-demo", "true"}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	db, err := app.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	a, err := app.New(ctx, cfg, db, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler)
-	t.Cleanup(srv.Close)
-	return a, srv
+	return newServer(t)
 }
 
 // withLang adds ?lang= (or &lang=) to a path.

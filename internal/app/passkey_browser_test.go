@@ -2,8 +2,6 @@ package app_test
 
 import (
 	"context"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/egov/egov/internal/app"
 	"github.com/egov/egov/internal/browsertest"
-	"github.com/egov/egov/internal/config"
 )
 
 // startPasskeyApp is startBrowserApp served at http://localhost:PORT and
@@ -24,32 +21,7 @@ import (
 // relying party's ID, and the origin must be the one the browser sees.
 func startPasskeyApp(t *testing.T) (*app.App, *httptest.Server) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://localhost:" + strings.TrimPrefix(l.Addr().String(), "127.0.0.1:")
-	cfg, _, err := config.Load([]string{"-data-dir", t.TempDir(), "-demo", "true", "-base-url", base}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	db, err := app.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	a, err := app.New(ctx, cfg, db, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(a.Handler)
-	srv.Listener.Close()
-	srv.Listener = l
-	srv.Start()
-	t.Cleanup(srv.Close)
-	srv.URL = base // what the browser opens (and signInWithDemoForm uses)
-	return a, srv
+	return startApp(t, "localhost")
 }
 
 // addVirtualAuthenticator gives the tab a platform authenticator that holds

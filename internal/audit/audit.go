@@ -39,7 +39,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,15 +52,7 @@ import (
 var migrationsFS embed.FS
 
 // Migrations create audit_log and audit_head.
-var Migrations = store.Migrations{Module: "audit", FS: mustSub(migrationsFS, "migrations")}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+var Migrations = store.Migrations{Module: "audit", FS: store.MustSub(migrationsFS, "migrations")}
 
 // GenesisHash is the PrevHash of the first entry: 64 zeros.
 var GenesisHash = strings.Repeat("0", 64)

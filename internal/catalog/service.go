@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"embed"
 	"encoding/json"
-	"io/fs"
 	"log/slog"
 	"sort"
 	"strings"
@@ -28,15 +27,7 @@ var migrationsFS embed.FS
 var seedJSON []byte
 
 // Migrations create the catalog's tables.
-var Migrations = store.Migrations{Module: "catalog", FS: mustSub(migrationsFS, "migrations")}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+var Migrations = store.Migrations{Module: "catalog", FS: store.MustSub(migrationsFS, "migrations")}
 
 // Catalog serves the catalog from an in-memory copy of the database, with
 // its search index. Every write goes to the database and bumps the

@@ -24,6 +24,11 @@ type Config struct {
 	LogFormat       string
 	ShutdownTimeout time.Duration
 	SecureCookies   bool
+
+	FederationName         string
+	FederationIssuer       string
+	FederationClientID     string
+	FederationClientSecret string
 }
 
 // Setting describes one setting: flag name, environment variable, default
@@ -48,6 +53,10 @@ var Settings = []Setting{
 		c.ShutdownTimeout = d
 		return err
 	}},
+	{"federation-issuer", "EGOV_FEDERATION_ISSUER", "", "issuer URL of an external OpenID Connect provider to sign in through; empty: none", func(c *Config, v string) error { c.FederationIssuer = v; return nil }},
+	{"federation-client-id", "EGOV_FEDERATION_CLIENT_ID", "", "egov's client id at the federation provider", func(c *Config, v string) error { c.FederationClientID = v; return nil }},
+	{"federation-client-secret", "EGOV_FEDERATION_CLIENT_SECRET", "", "egov's client secret at the federation provider", func(c *Config, v string) error { c.FederationClientSecret = v; return nil }},
+	{"federation-name", "EGOV_FEDERATION_NAME", "", "provider name on the sign-in button (default: the issuer's host)", func(c *Config, v string) error { c.FederationName = v; return nil }},
 	{"secure-cookies", "EGOV_SECURE_COOKIES", "false", "mark cookies Secure (set true behind HTTPS)", func(c *Config, v string) error {
 		b, err := strconv.ParseBool(v)
 		c.SecureCookies = b

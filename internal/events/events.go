@@ -46,7 +46,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/egov/egov/internal/store"
@@ -56,15 +55,7 @@ import (
 var migrationsFS embed.FS
 
 // Migrations create events_outbox and events_deliveries.
-var Migrations = store.Migrations{Module: "events", FS: mustSub(migrationsFS, "migrations")}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+var Migrations = store.Migrations{Module: "events", FS: store.MustSub(migrationsFS, "migrations")}
 
 // Event is one published fact. ID is assigned by the outbox and is the
 // natural idempotency key for subscribers. Key names the thing the event is

@@ -18,18 +18,23 @@ var localesFS embed.FS
 
 // HTTP serves signing in and out and the account pages of the cabinet.
 type HTTP struct {
-	svc   *Service
-	site  *web.Site
-	pages *web.Pages
-	demo  bool
+	svc        *Service
+	site       *web.Site
+	pages      *web.Pages
+	demo       bool
+	federation *Federation
 }
+
+// SetFederation offers sign-in through an external provider on the
+// sign-in page.
+func (h *HTTP) SetFederation(f *Federation) { h.federation = f }
 
 // NewHTTP builds the handlers; demo enables the demo sign-in.
 func NewHTTP(svc *Service, site *web.Site, demo bool) *HTTP {
 	if err := site.Messages.Load(localesFS, "locales"); err != nil {
 		panic(err)
 	}
-	return &HTTP{svc: svc, site: site, pages: site.Pages(withPasskeySignin(templatesFS), "templates"), demo: demo}
+	return &HTTP{svc: svc, site: site, pages: site.Pages(withFederationSignin(withPasskeySignin(templatesFS)), "templates"), demo: demo}
 }
 
 // Routes registers the identity routes.
@@ -71,7 +76,7 @@ func next(r *http.Request) string {
 }
 
 func (h *HTTP) signinPage(w http.ResponseWriter, r *http.Request) {
-	v := h.site.View(r, "identity.signin.title", map[string]string{"Next": r.URL.Query().Get("next")})
+	v := h.site.View(r, "identity.signin.title", map[string]any{"Next": r.URL.Query().Get("next"), "Federation": h.federation})
 	v.Crumbs = []web.Crumb{{Label: v.Title}}
 	h.pages.Render(w, r, http.StatusOK, "signin", v)
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,15 +22,7 @@ import (
 var migrationsFS embed.FS
 
 // Migrations create the identity module's tables.
-var Migrations = store.Migrations{Module: "identity", FS: mustSub(migrationsFS, "migrations")}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+var Migrations = store.Migrations{Module: "identity", FS: store.MustSub(migrationsFS, "migrations")}
 
 // PersonLookup finds a person in the population registry and returns the
 // name to show; it returns an errs.NotFound error when there is no such

@@ -18,19 +18,11 @@ var migrationsFS embed.FS
 var localesFS embed.FS
 
 // Migrations create the registries' tables (registry_*).
-var Migrations = store.Migrations{Module: "registry", FS: mustSub(migrationsFS, "migrations")}
+var Migrations = store.Migrations{Module: "registry", FS: store.MustSub(migrationsFS, "migrations")}
 
 // Locales holds the registry's messages as locales/az.json, en.json and
 // ru.json, for the web layer to load.
 func Locales() fs.FS { return localesFS }
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
 
 // Registry reads and writes the population, business and vehicle
 // registries. Reads are plain queries; every write is one transaction.

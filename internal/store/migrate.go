@@ -58,3 +58,13 @@ func (db *DB) Migrate(ctx context.Context, modules ...Migrations) error {
 	}
 	return nil
 }
+
+// MustSub is fs.Sub for embedded folders known to exist, as every module's
+// migrations, templates and messages are.
+func MustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}

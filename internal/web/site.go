@@ -34,15 +34,7 @@ var staticFS embed.FS
 var migrationsFS embed.FS
 
 // Migrations create the web layer's tables (sessions, site secrets).
-var Migrations = store.Migrations{Module: "web", FS: mustSub(migrationsFS, "migrations")}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+var Migrations = store.Migrations{Module: "web", FS: store.MustSub(migrationsFS, "migrations")}
 
 // Site is the shared web layer handed to every module.
 type Site struct {
@@ -283,7 +275,7 @@ func JSON(w http.ResponseWriter, status int, v any) {
 
 // Static serves the design system's CSS and images.
 func Static() http.Handler {
-	h := http.StripPrefix("/static/", http.FileServerFS(mustSub(staticFS, "static")))
+	h := http.StripPrefix("/static/", http.FileServerFS(store.MustSub(staticFS, "static")))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		h.ServeHTTP(w, r)

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -34,15 +33,7 @@ var templatesFS embed.FS
 var localesFS embed.FS
 
 // Migrations create the provider's tables (prefix oidc_).
-var Migrations = store.Migrations{Module: "oidc", FS: mustSub(migrationsFS, "migrations")}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+var Migrations = store.Migrations{Module: "oidc", FS: store.MustSub(migrationsFS, "migrations")}
 
 // Provider is egov's OpenID Connect provider.
 type Provider struct {
