@@ -288,8 +288,8 @@ func (c *Catalog) Search(query string, f Filter, limit int) []*Service {
 	if query == "" {
 		return nil
 	}
-	if len(query) > 200 {
-		query = query[:200]
+	if r := []rune(query); len(r) > 200 {
+		query = string(r[:200]) // a longer query is no search anyone means
 	}
 	// Ask the index for more than needed when filtering, then cut.
 	want := limit

@@ -40,39 +40,31 @@ type throttle struct {
 func (t *throttle) wait(ctx context.Context, key string, rule throttleRule) (time.Time, error) {
 	now := t.now()
 	var n int
-	var last *time.Time
-	var lastAt time.Time
-	row := t.db.QueryRowContext(ctx, `SELECT COUNT(*), MAX(at) FROM identity_failures WHERE key = $1 AND at > $2`, key, now.Add(-rule.Window))
-	var maxAt any
-	if err := row.Scan(&n, &maxAt); err != nil {
+	var newest any // a time on PostgreSQL, text on SQLite (an aggregate has no column type)
+	err := t.db.QueryRowContext(ctx, `SELECT COUNT(*), MAX(at) FROM identity_failures WHERE key = $1 AND at > $2`,
+		key, now.Add(-rule.Window)).Scan(&n, &newest)
+	if err != nil || n < rule.Free {
 		return time.Time{}, err
 	}
-	if n <= rule.Free-1 {
-		return time.Time{}, nil
-	}
-	// MAX(at) comes back as a time on PostgreSQL and as text on SQLite.
-	switch v := maxAt.(type) {
+	var last time.Time
+	switch v := newest.(type) {
 	case time.Time:
-		lastAt = v
-		last = &lastAt
+		last = v
 	case string:
-		if parsed, err := parseSQLiteTime(v); err == nil {
-			lastAt = parsed
-			last = &lastAt
+		if last, err = parseSQLiteTime(v); err != nil {
+			return time.Time{}, err
 		}
-	}
-	if last == nil {
+	default:
 		return time.Time{}, nil
 	}
 	delay := rule.Base << min(n-rule.Free, 16)
 	if delay > rule.Max || delay <= 0 {
 		delay = rule.Max
 	}
-	until := last.Add(delay)
-	if !now.Before(until) {
-		return time.Time{}, nil
+	if until := last.Add(delay); now.Before(until) {
+		return until, nil
 	}
-	return until, nil
+	return time.Time{}, nil
 }
 
 func parseSQLiteTime(s string) (time.Time, error) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/egov/egov/internal/errs"
 )
@@ -23,7 +24,7 @@ var SignedIn = Access{Name: "signed-in", Allow: func(p *Principal) bool { return
 
 // Roles allows a signed-in principal holding any of roles.
 func Roles(roles ...string) Access {
-	return Access{Name: "roles:" + join(roles), Allow: func(p *Principal) bool {
+	return Access{Name: "roles:" + strings.Join(roles, ","), Allow: func(p *Principal) bool {
 		if p == nil {
 			return false
 		}
@@ -34,17 +35,6 @@ func Roles(roles ...string) Access {
 		}
 		return false
 	}}
-}
-
-func join(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += ","
-		}
-		out += x
-	}
-	return out
 }
 
 // Route is one registered route and who may call it.

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"sort"
 	"strings"
 	_ "time/tzdata" // Asia/Baku on machines without a zone database
 
@@ -249,19 +250,11 @@ func (s *Site) Problem(w http.ResponseWriter, r *http.Request, e *errs.Error) {
 	for field, msg := range e.Fields {
 		p.Errors = append(p.Errors, ProblemField{Field: field, Detail: s.Messages.T(l, msg)})
 	}
-	sortFields(p.Errors)
+	sort.Slice(p.Errors, func(i, j int) bool { return p.Errors[i].Field < p.Errors[j].Field })
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Content-Language", string(l))
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(p)
-}
-
-func sortFields(f []ProblemField) {
-	for i := 1; i < len(f); i++ {
-		for j := i; j > 0 && f[j].Field < f[j-1].Field; j-- {
-			f[j], f[j-1] = f[j-1], f[j]
-		}
-	}
 }
 
 // JSON answers v as JSON with status.
