@@ -110,3 +110,22 @@ func TestMandateGrantActRevoke(t *testing.T) {
 		t.Errorf("grant by a non-director: %d, want 403", code)
 	}
 }
+
+// A language chosen while signed in is kept in the account and applies on
+// the person's next sign-in from another browser.
+func TestLanguageIsRemembered(t *testing.T) {
+	a, srv := newServer(t)
+	b := signedIn(t, srv, "3KCR8WN")
+	b.get("/cabinet?lang=ru")
+	acct, err := a.Identity.PersonAccount(t.Context(), "3KCR8WN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acct.Lang != "ru" {
+		t.Fatalf("account language %q, want ru", acct.Lang)
+	}
+	other := signedIn(t, srv, "3KCR8WN")
+	if _, page := other.get("/cabinet"); !strings.Contains(page, `<html lang="ru"`) {
+		t.Errorf("next sign-in is not in Russian")
+	}
+}

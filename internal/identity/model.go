@@ -58,7 +58,7 @@ type Account struct {
 	EmailVerified bool
 	Phone         string
 	PhoneVerified bool
-	Lang          string
+	Lang          string // the language the person chose while signed in; "" until they do
 	PasswordHash  string
 	TOTPSecret    string
 	TOTPEnabled   bool

@@ -80,6 +80,14 @@ func (s *Service) Resolve(ctx context.Context, sess *web.Session) (*web.Principa
 	if a.Disabled {
 		return nil, nil
 	}
+	// A language chosen while signed in is the account's language from
+	// now on: messages to the person are written in it.
+	if l := web.LangOf(ctx); web.LangChosen(ctx) && string(l) != a.Lang {
+		if _, err := s.db.ExecContext(ctx, `UPDATE identity_accounts SET lang = $1, updated_at = $2 WHERE id = $3`, string(l), s.now(), a.ID); err != nil {
+			return nil, err
+		}
+		a.Lang = string(l)
+	}
 	p := a.Principal()
 	// Acting for a business is checked on every request, so a revoked
 	// mandate stops working at once, not at the next sign-in.
@@ -282,6 +290,11 @@ func (s *Service) checkSecondFactor(ctx context.Context, acct *Account, code str
 func (s *Service) SignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, acct *Account, method string) error {
 	if _, err := s.sessions.Start(ctx, w, r, SessionSubject(acct.ID), map[string]string{"method": method}); err != nil {
 		return err
+	}
+	// On a browser with no language of its own yet, the account's
+	// language applies from the next page.
+	if _, err := r.Cookie("lang"); err != nil && acct.Lang != "" && !web.LangChosen(ctx) {
+		http.SetCookie(w, &http.Cookie{Name: "lang", Value: acct.Lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := insertActivity(ctx, tx, acct.ID, Activity{At: s.now(), Event: "signin", Method: method,

@@ -52,7 +52,7 @@ func insertAccount(ctx context.Context, q querier, a *Account, now time.Time) (*
 		email, phone, lang, password_hash, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) ON CONFLICT (subject) DO NOTHING`,
 		a.Kind, a.Subject, a.FIN, a.Login, a.DisplayName, strings.Join(a.Roles, ","), a.Agency, a.Centre,
-		a.Email, a.Phone, nonEmpty(a.Lang, "az"), a.PasswordHash, now)
+		a.Email, a.Phone, a.Lang, a.PasswordHash, now)
 	if err != nil {
 		return nil, false, err
 	}
@@ -61,12 +61,6 @@ func insertAccount(ctx context.Context, q querier, a *Account, now time.Time) (*
 	return stored, n > 0, err
 }
 
-func nonEmpty(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
 
 func insertActivity(ctx context.Context, q querier, accountID int64, a Activity) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO identity_activity (account_id, at, event, method, address, user_agent, detail)

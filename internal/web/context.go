@@ -15,6 +15,7 @@ const (
 	keySession
 	keyPrincipal
 	keyPattern
+	keyLangChosen
 )
 
 // LangOf is the language the request is served in.
@@ -28,6 +29,13 @@ func LangOf(ctx context.Context) lang.Lang {
 // WithLang returns ctx served in l.
 func WithLang(ctx context.Context, l lang.Lang) context.Context {
 	return context.WithValue(ctx, keyLang, l)
+}
+
+// LangChosen reports whether the person chose the language on this very
+// request (?lang=), as opposed to it coming from a cookie or the browser.
+func LangChosen(ctx context.Context) bool {
+	chosen, _ := ctx.Value(keyLangChosen).(bool)
+	return chosen
 }
 
 // RequestID is the request's ID, as logged and returned in X-Request-Id.

@@ -151,13 +151,16 @@ func crossOrigin(next http.Handler) http.Handler {
 }
 
 // language picks the request's language: ?lang= (remembered in a cookie),
-// else the cookie, else Accept-Language, else Azerbaijani.
+// else the cookie, else Accept-Language, else Azerbaijani. A signed-in
+// person's choice is also kept in their account (see identity).
 func (s *Site) language(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var l lang.Lang
+		ctx := r.Context()
 		if q := r.URL.Query().Get("lang"); q != "" {
 			if parsed, ok := lang.Parse(q); ok {
 				l = parsed
+				ctx = contextWith(ctx, keyLangChosen, true)
 				http.SetCookie(w, &http.Cookie{Name: "lang", Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.csrf.secure})
 			}
 		}
@@ -173,7 +176,7 @@ func (s *Site) language(next http.Handler) http.Handler {
 		}
 		w.Header().Set("Content-Language", string(l))
 		w.Header().Add("Vary", "Accept-Language, Cookie")
-		next.ServeHTTP(w, r.WithContext(WithLang(r.Context(), l)))
+		next.ServeHTTP(w, r.WithContext(WithLang(ctx, l)))
 	})
 }
 
