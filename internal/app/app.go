@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/egov/egov/internal/admin"
 	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/catalog"
 	"github.com/egov/egov/internal/config"
@@ -144,6 +145,7 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	}
 	passkeys.Routes(a.Router)
 	a.OIDC.Routes(a.Router)
+	admin.New(a.Site, a.Identity, a.OIDC, a.Catalog, db).Routes(a.Router)
 	a.Handler = a.Site.Handler(a.Router, a.Metrics)
 	return a, nil
 }

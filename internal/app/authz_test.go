@@ -23,6 +23,8 @@ import (
 //	staff      any staff account (including one still setting up TOTP)
 //	citizen    a person (not staff)
 //	business   a person acting for a business
+//	admin      the platform administrator
+//	audit      the auditor and the administrator
 //	protocol   open to all at the web layer; the OAuth/OIDC protocol itself
 //	           authenticates the caller (client secrets, bearer tokens), so
 //	           only that the route is public is checked here
@@ -79,6 +81,23 @@ var routeAccess = map[string]string{
 	"POST /oauth/token":                        "protocol",
 	"POST /oauth/introspect":                   "protocol",
 	"POST /oauth/revoke":                       "protocol",
+	"GET /admin":                               "admin",
+	"GET /admin/staff":                         "admin",
+	"GET /admin/staff/new":                     "admin",
+	"POST /admin/staff/new":                    "admin",
+	"GET /admin/staff/{login}":                 "admin",
+	"POST /admin/staff/{login}":                "admin",
+	"POST /admin/staff/{login}/disable":        "admin",
+	"POST /admin/staff/{login}/enable":         "admin",
+	"POST /admin/staff/{login}/totp-reset":     "admin",
+	"GET /admin/oidc-clients":                  "admin",
+	"GET /admin/oidc-clients/new":              "admin",
+	"POST /admin/oidc-clients/new":             "admin",
+	"GET /admin/oidc-clients/{id}":             "admin",
+	"POST /admin/oidc-clients/{id}":            "admin",
+	"POST /admin/oidc-clients/{id}/secret":     "admin",
+	"GET /audit":                               "audit",
+	"POST /audit/verify":                       "audit",
 	"POST /cabinet/security/totp":              "staff",
 	"POST /cabinet/security/signout-all":       "signed-in",
 }
@@ -88,7 +107,10 @@ var samplePathValues = map[string]string{
 	"slug":   "identity-card",
 	"voen":   "1700123451",
 	"client": "demo-rp",
-	"id":     "1",
+	// A login no one has: the admin's POSTs must not disable a real
+	// account before that account's own rows run.
+	"login": "no.such.login",
+	"id":    "1",
 }
 
 // matrixActor is one kind of caller: nobody, a citizen or a staff member.
@@ -127,6 +149,10 @@ func allowed(rule string, a matrixActor) bool {
 		return a.fin != ""
 	case "business":
 		return a.business
+	case "admin":
+		return a.name == "admin"
+	case "audit":
+		return a.name == "admin" || a.name == "auditor"
 	}
 	return false
 }

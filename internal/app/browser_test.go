@@ -77,6 +77,16 @@ var browserPages = []browserPage{
 	{path: "/oauth/authorize?client_id=demo-rp&response_type=code&scope=openid+fin+name+birthdate&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&state=s1&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256", as: "5ZQX7KA", shot: "consent"},
 	{path: "/cabinet/businesses", as: "2HPL4RM"},
 	{path: "/cabinet/business", as: "2HPL4RM", status: http.StatusForbidden}, // until he chooses to act for it
+	{path: "/admin", as: "admin"},
+	{path: "/admin/staff", as: "admin"},
+	{path: "/admin/staff/new", as: "admin"},
+	{path: "/admin/staff/dim.operator", as: "admin"},
+	{path: "/admin/oidc-clients", as: "admin"},
+	{path: "/admin/oidc-clients/new", as: "admin"},
+	{path: "/admin/oidc-clients/demo-rp", as: "admin"},
+	{path: "/audit", as: "admin"},
+	{path: "/audit", as: "auditor"},
+	{path: "/admin", as: "auditor", status: http.StatusForbidden},
 	{path: "/cabinet", as: "dim.operator"},
 	{path: "/cabinet/security", as: "dim.operator"},
 }
