@@ -98,15 +98,19 @@ var routeAccess = map[string]string{
 	"POST /admin/oidc-clients/{id}/secret":     "admin",
 	"GET /audit":                               "audit",
 	"POST /audit/verify":                       "audit",
+	"GET /cabinet/contacts":                    "signed-in",
+	"POST /cabinet/contacts/{channel}":         "signed-in",
+	"POST /cabinet/contacts/{channel}/confirm": "signed-in",
 	"POST /cabinet/security/totp":              "staff",
 	"POST /cabinet/security/signout-all":       "signed-in",
 }
 
 // samplePathValues fill the path parameters of the patterns.
 var samplePathValues = map[string]string{
-	"slug":   "identity-card",
-	"voen":   "1700123451",
-	"client": "demo-rp",
+	"slug":    "identity-card",
+	"voen":    "1700123451",
+	"client":  "demo-rp",
+	"channel": "email",
 	// A login no one has: the admin's POSTs must not disable a real
 	// account before that account's own rows run.
 	"login": "no.such.login",

@@ -70,6 +70,7 @@ var browserPages = []browserPage{
 	{path: "/cabinet/activity", as: "5ZQX7KA"},
 	{path: "/cabinet/security", as: "5ZQX7KA"},
 	{path: "/cabinet/passkeys", as: "5ZQX7KA"},
+	{path: "/cabinet/contacts", as: "5ZQX7KA"},
 	{path: "/cabinet/consents", as: "5ZQX7KA"},
 	// The OpenID Connect consent screen, reached as a relying party sends a
 	// person: the demo client asks for three data items (PKCE per RFC 7636's

@@ -53,6 +53,7 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.HandleFunc("POST /cabinet/security/totp", web.Roles(staffRoles...), h.totp)
 	rt.HandleFunc("POST /cabinet/security/signout-all", web.SignedIn, h.signoutAll)
 	h.mandateRoutes(rt)
+	h.contactRoutes(rt)
 }
 
 // staffRoles are the roles a staff account may hold. An enrolling staff

@@ -40,6 +40,9 @@ type Service struct {
 	// businesses is the business registry, for mandates; nil means no one
 	// acts for a business.
 	businesses Businesses
+	// sendCode delivers contact verification codes; nil means codes
+	// cannot be sent and contacts cannot be changed.
+	sendCode CodeSender
 }
 
 // New returns the identity service.
@@ -353,7 +356,13 @@ func ClientAddress(r *http.Request) string {
 	return host
 }
 
-// Prune forgets old failed attempts.
-func (s *Service) Prune(ctx context.Context) error { return s.throttle.prune(ctx) }
+// Prune forgets old failed attempts and verification codes.
+func (s *Service) Prune(ctx context.Context) error {
+	if err := s.throttle.prune(ctx); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, `DELETE FROM identity_contact_codes WHERE created_at < $1`, s.now().Add(-2*time.Hour))
+	return err
+}
 
 func (s *Service) String() string { return fmt.Sprintf("identity(%s)", s.db.Engine) }

@@ -61,7 +61,6 @@ func insertAccount(ctx context.Context, q querier, a *Account, now time.Time) (*
 	return stored, n > 0, err
 }
 
-
 func insertActivity(ctx context.Context, q querier, accountID int64, a Activity) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO identity_activity (account_id, at, event, method, address, user_agent, detail)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, accountID, a.At, a.Event, a.Method, truncate(a.Address, 64),

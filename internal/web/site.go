@@ -118,6 +118,7 @@ type Pair struct {
 
 var funcs = template.FuncMap{
 	"pair": func(v *View, item any) Pair { return Pair{V: v, Item: item} },
+	"list": func(items ...string) []string { return items },
 }
 
 // Render writes page with the view in the layout. The page is rendered to a
