@@ -2,7 +2,13 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
 
+	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/gateway"
 	"github.com/egov/egov/internal/identity"
 	"github.com/egov/egov/internal/identity/oidc"
 	"github.com/egov/egov/internal/registry"
@@ -37,11 +43,26 @@ func (b businessRegistry) Business(ctx context.Context, voen string) (identity.B
 
 // personClaims answers the OpenID Connect provider's questions about a
 // person from the base registries: only the items of the scopes asked.
-type personClaims struct{ r *registry.Registry }
+// The person is read through the gateway as the portal, so the read shows
+// in their data tracker with the purpose.
+type personClaims struct {
+	r  *registry.Registry
+	gw *gateway.Client
+}
 
 func (c personClaims) Claims(ctx context.Context, fin string, scopes []string) (map[string]any, error) {
-	p, err := c.r.Person(ctx, fin)
+	res, err := c.gw.Get(ctx, gateway.PersonsService.String(), "/"+url.PathEscape(fin), "", "ASAN Login: "+strings.Join(scopes, " "))
 	if err != nil {
+		return nil, err
+	}
+	if res.Status == http.StatusNotFound {
+		return nil, errs.E(errs.NotFound, "registry.error.person_not_found")
+	}
+	if res.Status != http.StatusOK {
+		return nil, fmt.Errorf("claims: population registry answered %d", res.Status)
+	}
+	var p registry.Person
+	if err := res.JSON(&p); err != nil {
 		return nil, err
 	}
 	claims := map[string]any{}

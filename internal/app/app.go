@@ -21,6 +21,7 @@ import (
 	"github.com/egov/egov/internal/catalog"
 	"github.com/egov/egov/internal/config"
 	"github.com/egov/egov/internal/events"
+	"github.com/egov/egov/internal/gateway"
 	"github.com/egov/egov/internal/identity"
 	"github.com/egov/egov/internal/identity/oidc"
 	"github.com/egov/egov/internal/lang"
@@ -44,6 +45,7 @@ type App struct {
 	Metrics    *web.Metrics
 	Events     *events.Dispatcher
 	Registry   *registry.Registry
+	Gateway    *gateway.Gateway
 	Identity   *identity.Service
 	OIDC       *oidc.Provider
 	Federation *identity.Federation
@@ -57,6 +59,7 @@ func Migrations() []store.Migrations {
 		audit.Migrations,
 		catalog.Migrations,
 		registry.Migrations,
+		gateway.Migrations,
 		identity.Migrations,
 		oidc.Migrations,
 	}
@@ -90,13 +93,19 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	a.Site = web.NewSite(db, web.Options{Logger: logger, Secret: secret, SecureCookies: cfg.SecureCookies, Demo: cfg.Demo})
 	a.Catalog = catalog.New(db, logger)
 	a.Registry = registry.New(db)
+	// Agencies, and egov itself, read the base registries through the
+	// gateway, so every read is checked, logged and shown to the person.
+	a.Gateway = gateway.New(db, logger)
+	if err := a.Gateway.RegisterRegistries(ctx, a.Registry.ProviderHandler(nil), registry.OpenAPI); err != nil {
+		return nil, err
+	}
 	a.Identity = identity.New(db, a.Site.Sessions, a.personName, logger)
 	a.Identity.SetBusinesses(businessRegistry{a.Registry})
 	a.Site.Resolve = a.Identity.Resolve
 	if err := a.Site.Messages.Load(registry.Locales(), "locales"); err != nil {
 		return nil, err
 	}
-	a.OIDC, err = oidc.New(db, a.Site, a.Identity, personClaims{a.Registry},
+	a.OIDC, err = oidc.New(db, a.Site, a.Identity, personClaims{a.Registry, a.Gateway.Client(gateway.Portal)},
 		oidc.Config{Issuer: cfg.BaseURL, Key: secret, Demo: cfg.Demo})
 	if err != nil {
 		return nil, err
@@ -126,6 +135,7 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 		identityHTTP.SetFederation(a.Federation)
 	}
 	identityHTTP.Routes(a.Router)
+	gateway.NewHTTP(a.Gateway, a.Site).Routes(a.Router)
 	// Passkeys are bound to the site's host name (the WebAuthn RP ID) and
 	// origin, both taken from the public base URL.
 	rpURL, err := url.Parse(cfg.BaseURL)
@@ -164,6 +174,9 @@ func (a *App) Seed(ctx context.Context) (int, error) {
 	people, err := a.Registry.SeedDemo(ctx, time.Now().In(web.Baku))
 	added += people
 	if err != nil {
+		return added, err
+	}
+	if err := a.Gateway.SeedDemo(ctx); err != nil {
 		return added, err
 	}
 	for _, m := range demoStaff {
@@ -239,11 +252,13 @@ func (a *App) operations(rt *web.Router) {
 }
 
 // Run does the background work until ctx ends: it delivers outbox events
-// to subscribers, prunes delivered events and expired sessions, and keeps
-// the catalog in step with changes made through other replicas.
+// to subscribers, signs the gateway's message log in batches, prunes what
+// has expired, and keeps the catalog in step with changes made through
+// other replicas.
 func (a *App) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() { defer wg.Done(); a.Gateway.RunSigner(ctx, 10*time.Second) }()
 	go func() { defer wg.Done(); a.Catalog.Watch(ctx, 5*time.Second) }()
 	go func() { defer wg.Done(); a.Events.Run(ctx) }()
 	go func() { defer wg.Done(); a.housekeeping(ctx, 10*time.Minute) }()

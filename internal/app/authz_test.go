@@ -25,6 +25,7 @@ import (
 //	business   a person acting for a business
 //	admin      the platform administrator
 //	audit      the auditor and the administrator
+//	auditor    the auditor alone (personal-data reads)
 //	protocol   open to all at the web layer; the OAuth/OIDC protocol itself
 //	           authenticates the caller (client secrets, bearer tokens), so
 //	           only that the route is public is checked here
@@ -101,8 +102,11 @@ var routeAccess = map[string]string{
 	"GET /cabinet/contacts":                    "signed-in",
 	"POST /cabinet/contacts/{channel}":         "signed-in",
 	"POST /cabinet/contacts/{channel}/confirm": "signed-in",
-	"POST /cabinet/security/totp":              "staff",
-	"POST /cabinet/security/signout-all":       "signed-in",
+	"/r1/":                               "protocol",
+	"GET /cabinet/data-access":           "citizen",
+	"GET /audit/data-access":             "auditor",
+	"POST /cabinet/security/totp":        "staff",
+	"POST /cabinet/security/signout-all": "signed-in",
 }
 
 // samplePathValues fill the path parameters of the patterns.
@@ -157,6 +161,8 @@ func allowed(rule string, a matrixActor) bool {
 		return a.name == "admin"
 	case "audit":
 		return a.name == "admin" || a.name == "auditor"
+	case "auditor":
+		return a.name == "auditor"
 	}
 	return false
 }

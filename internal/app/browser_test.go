@@ -71,6 +71,7 @@ var browserPages = []browserPage{
 	{path: "/cabinet/security", as: "5ZQX7KA"},
 	{path: "/cabinet/passkeys", as: "5ZQX7KA"},
 	{path: "/cabinet/contacts", as: "5ZQX7KA"},
+	{path: "/cabinet/data-access", as: "5ZQX7KA"},
 	{path: "/cabinet/consents", as: "5ZQX7KA"},
 	// The OpenID Connect consent screen, reached as a relying party sends a
 	// person: the demo client asks for three data items (PKCE per RFC 7636's
@@ -87,6 +88,9 @@ var browserPages = []browserPage{
 	{path: "/admin/oidc-clients/demo-rp", as: "admin"},
 	{path: "/audit", as: "admin"},
 	{path: "/audit", as: "auditor"},
+	{path: "/audit/data-access", as: "auditor"},
+	{path: "/audit/data-access?fin=5ZQX7KA&purpose=test", as: "auditor"},
+	{path: "/audit/data-access", status: http.StatusUnauthorized},
 	{path: "/admin", as: "auditor", status: http.StatusForbidden},
 	{path: "/cabinet", as: "dim.operator"},
 	{path: "/cabinet/security", as: "dim.operator"},

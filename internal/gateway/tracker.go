@@ -1,0 +1,124 @@
+package gateway
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Read is one read of a person's data through the gateway: when, which
+// agency (member) and system (subsystem) read it, from which registry
+// (service), for what purpose and by which official. The data itself is
+// never kept.
+type Read struct {
+	ID           int64
+	FIN          string
+	At           time.Time
+	Client       string // the client subsystem's identifier
+	ClientMember string // the agency's name
+	ClientSystem string // the system's name
+	Service      string // the service's identifier
+	ServiceTitle string // the registry's name
+	Purpose      string
+	UserID       string
+	XRoadID      string
+}
+
+// Page is a window on a list: at most Limit items (default 50, at most
+// 500) after skipping Offset.
+type Page struct {
+	Limit  int
+	Offset int
+}
+
+func (p Page) clean() Page {
+	if p.Limit <= 0 {
+		p.Limit = 50
+	}
+	if p.Limit > 500 {
+		p.Limit = 500
+	}
+	if p.Offset < 0 {
+		p.Offset = 0
+	}
+	return p
+}
+
+// ReadFilter narrows AllReads; empty fields do not filter.
+type ReadFilter struct {
+	FIN     string
+	Client  string // a client subsystem (or member prefix)
+	Service string
+	Purpose string // a substring of the purpose
+	From    time.Time
+	To      time.Time // exclusive
+	Page
+}
+
+// Reads lists the reads of the person fin, newest first.
+func (g *Gateway) Reads(ctx context.Context, fin string, page Page) ([]Read, error) {
+	if !IsFIN(fin) {
+		return nil, nil
+	}
+	return g.AllReads(ctx, ReadFilter{FIN: fin, Page: page})
+}
+
+// AllReads lists reads for an auditor, newest first.
+func (g *Gateway) AllReads(ctx context.Context, f ReadFilter) ([]Read, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.FIN != "" {
+		add("r.fin = ?", strings.ToUpper(f.FIN))
+	}
+	if f.Client != "" {
+		add("(r.client_id = ? OR r.client_id LIKE ? || '/%')", f.Client)
+	}
+	if f.Service != "" {
+		add("r.service_id = ?", f.Service)
+	}
+	if f.Purpose != "" {
+		add("LOWER(r.purpose) LIKE ?", "%"+strings.ToLower(likeEscape(f.Purpose))+"%")
+	}
+	if !f.From.IsZero() {
+		add("r.at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		add("r.at < ?", f.To.UTC())
+	}
+	q := `SELECT r.id, r.fin, r.at, r.client_id, COALESCE(m.name, ''), COALESCE(s.name, ''), r.service_id, COALESCE(v.title, ''),
+		r.purpose, r.user_id, r.x_road_id
+		FROM gateway_reads r
+		LEFT JOIN gateway_subsystems s ON s.id = r.client_id
+		LEFT JOIN gateway_members m ON m.id = s.member_id
+		LEFT JOIN gateway_services v ON v.id = r.service_id`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	p := f.Page.clean()
+	q += " ORDER BY r.at DESC, r.id DESC LIMIT " + strconv.Itoa(p.Limit) + " OFFSET " + strconv.Itoa(p.Offset)
+	rows, err := g.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Read
+	for rows.Next() {
+		var r Read
+		if err := rows.Scan(&r.ID, &r.FIN, &r.At, &r.Client, &r.ClientMember, &r.ClientSystem, &r.Service, &r.ServiceTitle,
+			&r.Purpose, &r.UserID, &r.XRoadID); err != nil {
+			return nil, err
+		}
+		r.At = r.At.UTC()
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer("%", "", "_", "").Replace(s)
+}
