@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	_ "embed"
 	"log/slog"
 	"net"
@@ -25,6 +26,7 @@ import (
 	"github.com/egov/egov/internal/identity"
 	"github.com/egov/egov/internal/identity/oidc"
 	"github.com/egov/egov/internal/lang"
+	"github.com/egov/egov/internal/notify"
 	"github.com/egov/egov/internal/registry"
 	"github.com/egov/egov/internal/store"
 	"github.com/egov/egov/internal/web"
@@ -46,6 +48,7 @@ type App struct {
 	Events     *events.Dispatcher
 	Registry   *registry.Registry
 	Gateway    *gateway.Gateway
+	Notify     *notify.Service
 	Identity   *identity.Service
 	OIDC       *oidc.Provider
 	Federation *identity.Federation
@@ -62,6 +65,7 @@ func Migrations() []store.Migrations {
 		gateway.Migrations,
 		identity.Migrations,
 		oidc.Migrations,
+		notify.Migrations,
 	}
 }
 
@@ -90,6 +94,9 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 		return nil, err
 	}
 	a.Events = events.NewDispatcher(db, logger)
+	if err := a.notifications(ctx, cfg); err != nil {
+		return nil, err
+	}
 	a.Site = web.NewSite(db, web.Options{Logger: logger, Secret: secret, SecureCookies: cfg.SecureCookies, Demo: cfg.Demo})
 	a.Catalog = catalog.New(db, logger)
 	a.Registry = registry.New(db)
@@ -101,6 +108,17 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	}
 	a.Identity = identity.New(db, a.Site.Sessions, a.personName, logger)
 	a.Identity.SetBusinesses(businessRegistry{a.Registry})
+	a.Identity.SetCodeSender(func(ctx context.Context, tx *sql.Tx, to identity.CodeRecipient, code string) error {
+		l, _ := lang.Parse(to.Lang)
+		r := notify.Recipient{AccountID: to.AccountID, Lang: l}
+		channel := "email"
+		if to.Channel == identity.ChannelPhone {
+			channel, r.Phone = "sms", to.Address
+		} else {
+			r.Email = to.Address
+		}
+		return a.Notify.SendSecurityCode(ctx, tx, r, channel, code)
+	})
 	a.Site.Resolve = a.Identity.Resolve
 	if err := a.Site.Messages.Load(registry.Locales(), "locales"); err != nil {
 		return nil, err
@@ -136,6 +154,7 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	}
 	identityHTTP.Routes(a.Router)
 	gateway.NewHTTP(a.Gateway, a.Site).Routes(a.Router)
+	notify.NewHTTP(a.Notify, a.Site).Routes(a.Router)
 	// Passkeys are bound to the site's host name (the WebAuthn RP ID) and
 	// origin, both taken from the public base URL.
 	rpURL, err := url.Parse(cfg.BaseURL)
@@ -193,6 +212,9 @@ func (a *App) Seed(ctx context.Context) (int, error) {
 			added++
 		}
 	}
+	if err := a.Notify.SeedDemo(ctx, registry.DemoMotherFIN, lang.AZ); err != nil {
+		return added, err
+	}
 	if ok, err := a.OIDC.SeedDemo(ctx); err != nil {
 		return added, err
 	} else if ok {
@@ -211,6 +233,28 @@ var demoStaff = []identity.StaffMember{
 	{Login: "migration.operator", Name: "Migration Operator", Password: "demo", Roles: []string{identity.RoleAgencyOperator}, Agency: "migration"},
 	{Login: "border.officer", Name: "Border Officer", Password: "demo", Roles: []string{identity.RoleBorderOfficer}},
 	{Login: "auditor", Name: "Auditor", Password: "demo", Roles: []string{identity.RoleAuditor}},
+}
+
+// notifications builds the notification service and its delivery worker:
+// e-mail through SMTP when configured (otherwise e-mail waits and then
+// expires), SMS through the built-in sandbox provider.
+func (a *App) notifications(ctx context.Context, cfg *config.Config) error {
+	a.Notify = notify.New(a.DB)
+	if err := a.Notify.Seed(ctx); err != nil {
+		return err
+	}
+	var mailer notify.Mailer
+	if cfg.SMTPAddr != "" {
+		m, err := notify.NewSMTPMailer(notify.SMTPConfig{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom,
+			Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, TLS: cfg.SMTPTLS})
+		if err != nil {
+			return err
+		}
+		mailer = m // a nil *SMTPMailer in the interface would not be nil
+	}
+	worker := notify.NewWorker(a.Notify, notify.WorkerConfig{Mailer: mailer, SMS: notify.NewSandboxSMS()})
+	a.Events.Subscribe(notify.Subscriber, notify.TopicDelivery, worker.Handle)
+	return nil
 }
 
 var demoPasswordHash = sync.OnceValues(func() (string, error) { return identity.HashPassword("demo") })

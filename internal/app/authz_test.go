@@ -105,6 +105,10 @@ var routeAccess = map[string]string{
 	"/r1/":                               "protocol",
 	"GET /cabinet/data-access":           "citizen",
 	"GET /audit/data-access":             "auditor",
+	"GET /cabinet/messages":              "signed-in",
+	"GET /cabinet/messages/settings":     "signed-in",
+	"POST /cabinet/messages/settings":    "signed-in",
+	"GET /cabinet/messages/{id}":         "signed-in",
 	"POST /cabinet/security/totp":        "staff",
 	"POST /cabinet/security/signout-all": "signed-in",
 }

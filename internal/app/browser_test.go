@@ -73,10 +73,14 @@ var browserPages = []browserPage{
 	{path: "/cabinet/contacts", as: "5ZQX7KA"},
 	{path: "/cabinet/data-access", as: "5ZQX7KA"},
 	{path: "/cabinet/consents", as: "5ZQX7KA"},
+	{path: "/cabinet/messages", as: "5ZQX7KA"},
+	{path: "/cabinet/messages/1", as: "5ZQX7KA"},
+	{path: "/cabinet/messages/settings", as: "5ZQX7KA"},
 	// The OpenID Connect consent screen, reached as a relying party sends a
 	// person: the demo client asks for three data items (PKCE per RFC 7636's
 	// example challenge).
 	{path: "/oauth/authorize?client_id=demo-rp&response_type=code&scope=openid+fin+name+birthdate&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&state=s1&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256", as: "5ZQX7KA", shot: "consent"},
+	{path: "/cabinet/messages/1", as: "2HPL4RM", status: http.StatusNotFound}, // 5ZQX7KA's message
 	{path: "/cabinet/businesses", as: "2HPL4RM"},
 	{path: "/cabinet/business", as: "2HPL4RM", status: http.StatusForbidden}, // until he chooses to act for it
 	{path: "/admin", as: "admin"},

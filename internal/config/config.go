@@ -25,6 +25,12 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	SecureCookies   bool
 
+	SMTPAddr     string
+	SMTPFrom     string
+	SMTPUsername string
+	SMTPPassword string
+	SMTPTLS      string
+
 	FederationName         string
 	FederationIssuer       string
 	FederationClientID     string
@@ -53,6 +59,11 @@ var Settings = []Setting{
 		c.ShutdownTimeout = d
 		return err
 	}},
+	{"smtp-addr", "EGOV_SMTP_ADDR", "", "SMTP server (host:port) to send e-mail through; empty: e-mail is not sent", func(c *Config, v string) error { c.SMTPAddr = v; return nil }},
+	{"smtp-from", "EGOV_SMTP_FROM", "egov <no-reply@localhost>", "sender of e-mail, e.g. \"egov <no-reply@egov.az>\"", func(c *Config, v string) error { c.SMTPFrom = v; return nil }},
+	{"smtp-username", "EGOV_SMTP_USERNAME", "", "SMTP AUTH PLAIN user name; empty: no authentication", func(c *Config, v string) error { c.SMTPUsername = v; return nil }},
+	{"smtp-password", "EGOV_SMTP_PASSWORD", "", "SMTP AUTH PLAIN password", func(c *Config, v string) error { c.SMTPPassword = v; return nil }},
+	{"smtp-tls", "EGOV_SMTP_TLS", "starttls", "SMTP TLS: starttls (when offered), starttls-required, tls (implicit, port 465) or none", func(c *Config, v string) error { c.SMTPTLS = v; return nil }},
 	{"federation-issuer", "EGOV_FEDERATION_ISSUER", "", "issuer URL of an external OpenID Connect provider to sign in through; empty: none", func(c *Config, v string) error { c.FederationIssuer = v; return nil }},
 	{"federation-client-id", "EGOV_FEDERATION_CLIENT_ID", "", "egov's client id at the federation provider", func(c *Config, v string) error { c.FederationClientID = v; return nil }},
 	{"federation-client-secret", "EGOV_FEDERATION_CLIENT_SECRET", "", "egov's client secret at the federation provider", func(c *Config, v string) error { c.FederationClientSecret = v; return nil }},

@@ -1,0 +1,100 @@
+package notify
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SMS is one text message to send. IdempotencyKey is derived from the
+// delivery, so a provider that deduplicates on it sends a resent delivery
+// once.
+type SMS struct {
+	IdempotencyKey string
+	To             string // E.164, e.g. +994501234567
+	Body           string
+}
+
+// SMSResult is what a provider answered: its ID for the message (receipts
+// name it) and the state known now — StateSent when accepted, or
+// StateDelivered when the provider already reports delivery.
+type SMSResult struct {
+	ProviderID string
+	State      string
+}
+
+// SMSProvider sends SMS. tx is the delivery's transaction, for an
+// in-process provider; a remote (HTTP) provider ignores it and reports
+// receipts later through Service.RecordReceipt. A final refusal is a
+// *PermanentError; any other error is retried.
+type SMSProvider interface {
+	SendSMS(ctx context.Context, tx *sql.Tx, m SMS) (SMSResult, error)
+}
+
+// SandboxFailPrefix: numbers starting with it are refused permanently by
+// the sandbox, so the failure path can be tried.
+const SandboxFailPrefix = "+99400000"
+
+// SandboxSMS is the built-in provider: nothing leaves the process. Each
+// message is a row of notify_sms_sandbox, written in the delivery's
+// transaction, with a unique idempotency key — the provider-side
+// deduplication — and is reported delivered at once.
+type SandboxSMS struct {
+	now func() time.Time
+}
+
+// NewSandboxSMS returns the sandbox provider.
+func NewSandboxSMS() *SandboxSMS { return &SandboxSMS{now: time.Now} }
+
+// SendSMS records m, or finds the record of an earlier send with the same
+// key.
+func (p *SandboxSMS) SendSMS(ctx context.Context, tx *sql.Tx, m SMS) (SMSResult, error) {
+	if strings.HasPrefix(m.To, SandboxFailPrefix) {
+		return SMSResult{}, &PermanentError{Reason: "sandbox: number " + m.To + " does not exist"}
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx,
+		`INSERT INTO notify_sms_sandbox (idempotency_key, to_number, body, status, created_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+		m.IdempotencyKey, m.To, m.Body, StateDelivered, p.now().UTC().Truncate(time.Microsecond)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.QueryRowContext(ctx,
+			`SELECT id FROM notify_sms_sandbox WHERE idempotency_key = $1`, m.IdempotencyKey).Scan(&id)
+	}
+	if err != nil {
+		return SMSResult{}, fmt.Errorf("notify: sandbox sms: %w", err)
+	}
+	return SMSResult{ProviderID: "sandbox-" + strconv.FormatInt(id, 10), State: StateDelivered}, nil
+}
+
+// SandboxMessage is one SMS the sandbox holds.
+type SandboxMessage struct {
+	IdempotencyKey string
+	To             string
+	Body           string
+	Status         string
+}
+
+// SandboxMessages lists what the sandbox "sent" to a number, oldest
+// first (for tests and the demo).
+func (s *Service) SandboxMessages(ctx context.Context, to string) ([]SandboxMessage, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT idempotency_key, to_number, body, status FROM notify_sms_sandbox WHERE to_number = $1 ORDER BY id`, to)
+	if err != nil {
+		return nil, fmt.Errorf("notify: sandbox: %w", err)
+	}
+	defer rows.Close()
+	var list []SandboxMessage
+	for rows.Next() {
+		var m SandboxMessage
+		if err := rows.Scan(&m.IdempotencyKey, &m.To, &m.Body, &m.Status); err != nil {
+			return nil, err
+		}
+		list = append(list, m)
+	}
+	return list, rows.Err()
+}
