@@ -88,17 +88,7 @@ func actor(r *http.Request) string { return web.PrincipalOf(r.Context()).Subject
 
 // typed is what the person posted, without passwords and the CSRF token,
 // to show again after an error.
-func typed(r *http.Request) url.Values {
-	out := url.Values{}
-	for k, vals := range r.PostForm {
-		switch k {
-		case "password", "password_confirm", "csrf_token":
-		default:
-			out[k] = vals
-		}
-	}
-	return out
-}
+func typed(r *http.Request) url.Values { return web.Typed(r, "password", "password_confirm") }
 
 // form is the page data of a form: the values shown (typed, or loaded)
 // and helpers for choices.

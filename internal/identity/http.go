@@ -128,12 +128,7 @@ func (h *HTTP) formError(w http.ResponseWriter, r *http.Request, page, title str
 	}
 	v := h.site.View(r, title, data)
 	v.Err = e
-	v.Form = url.Values{}
-	for k, vals := range r.PostForm {
-		if k != "password" && k != "code" && k != "csrf_token" {
-			v.Form[k] = vals
-		}
-	}
+	v.Form = web.Typed(r, "password", "code")
 	status := web.Status(e.Kind)
 	if e.Kind == errs.Unauthenticated {
 		status = http.StatusUnprocessableEntity // a wrong password is a form error, not a missing session

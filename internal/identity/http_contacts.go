@@ -2,7 +2,6 @@ package identity
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/web"
@@ -44,12 +43,7 @@ func (h *HTTP) renderContacts(w http.ResponseWriter, r *http.Request, status int
 	v := h.site.View(r, "identity.contact.title", d)
 	if err != nil {
 		v.Err = errs.As(err)
-		v.Form = url.Values{}
-		for k, vals := range r.PostForm {
-			if k != "csrf_token" {
-				v.Form[k] = vals
-			}
-		}
+		v.Form = web.Typed(r)
 	}
 	v.Nav = "cabinet"
 	v.Crumbs = []web.Crumb{{Label: v.T("identity.cabinet.title"), URL: "/cabinet"}, {Label: v.Title}}

@@ -2,7 +2,6 @@ package identity
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -48,12 +47,7 @@ func (h *HTTP) renderBusinesses(w http.ResponseWriter, r *http.Request, status i
 		ActingFor: p.ActingFor, Today: time.Now().In(web.Baku).Format("2006-01-02")})
 	if err != nil {
 		v.Err = errs.As(err)
-		v.Form = url.Values{}
-		for k, vals := range r.PostForm {
-			if k != "csrf_token" {
-				v.Form[k] = vals
-			}
-		}
+		v.Form = web.Typed(r)
 	}
 	v.Nav = "cabinet"
 	v.Crumbs = []web.Crumb{{Label: v.T("identity.cabinet.title"), URL: "/cabinet"}, {Label: v.Title}}

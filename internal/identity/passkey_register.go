@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -51,12 +50,7 @@ func (p *Passkeys) render(w http.ResponseWriter, r *http.Request, status int, er
 	v.Crumbs = []web.Crumb{{Label: v.T("identity.cabinet.title"), URL: "/cabinet"}, {Label: v.Title}}
 	if err != nil {
 		v.Err = errs.As(err)
-		v.Form = url.Values{}
-		for k, vals := range r.PostForm {
-			if k != "csrf_token" {
-				v.Form[k] = vals
-			}
-		}
+		v.Form = web.Typed(r)
 	}
 	p.pages.Render(w, r, status, "passkeys", v)
 }

@@ -2,7 +2,9 @@ package web
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -132,3 +134,16 @@ func (v *View) DateTime(t time.Time) string { return t.In(Baku).Format("02.01.20
 
 // Join joins strings with a comma.
 func (v *View) Join(items []string) string { return strings.Join(items, ", ") }
+
+// Typed is what the person posted, to show again after an error so that
+// nothing they typed is lost — less the CSRF token and the named secret
+// fields (passwords, codes), which are never sent back.
+func Typed(r *http.Request, secret ...string) url.Values {
+	out := url.Values{}
+	for k, vals := range r.PostForm {
+		if k != "csrf_token" && !slices.Contains(secret, k) {
+			out[k] = vals
+		}
+	}
+	return out
+}
