@@ -49,6 +49,8 @@ var routeAccess = map[string]string{
 	"GET /static/":                             "anyone",
 	"GET /auth/signin":                         "anyone",
 	"GET /auth/staff":                          "anyone",
+	"GET /auth/foreigner":                      "anyone",
+	"POST /auth/foreigner":                     "anyone",
 	"POST /auth/staff":                         "anyone",
 	"GET /auth/demo":                           "anyone",
 	"POST /auth/demo":                          "anyone",

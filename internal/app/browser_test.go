@@ -65,6 +65,7 @@ var browserPages = []browserPage{
 	{path: "/auth/signin"},
 	{path: "/auth/demo"},
 	{path: "/auth/staff"},
+	{path: "/auth/foreigner"},
 	{path: "/cabinet", status: http.StatusUnauthorized},
 	{path: "/cabinet", as: "5ZQX7KA", shot: "cabinet"},
 	{path: "/cabinet/activity", as: "5ZQX7KA"},

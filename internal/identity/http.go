@@ -34,6 +34,9 @@ func NewHTTP(svc *Service, site *web.Site, demo bool) *HTTP {
 	if err := site.Messages.Load(localesFS, "locales"); err != nil {
 		panic(err)
 	}
+	if err := site.Messages.Load(foreignerLocalesFS, "locales/foreigner"); err != nil {
+		panic(err)
+	}
 	return &HTTP{svc: svc, site: site, pages: site.Pages(withFederationSignin(withPasskeySignin(templatesFS)), "templates"), demo: demo}
 }
 
@@ -54,6 +57,7 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.HandleFunc("POST /cabinet/security/signout-all", web.SignedIn, h.signoutAll)
 	h.mandateRoutes(rt)
 	h.contactRoutes(rt)
+	h.foreignerRoutes(rt)
 }
 
 // staffRoles are the roles a staff account may hold. An enrolling staff
