@@ -328,6 +328,9 @@ func (a *App) housekeeping(ctx context.Context, interval time.Duration) {
 		if err := a.OIDC.Prune(ctx); err != nil && ctx.Err() == nil {
 			a.Logger.Warn("prune oidc", "err", err)
 		}
+		if _, err := a.OIDC.RotateKeysOlderThan(ctx, 30*24*time.Hour); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("rotate oidc keys", "err", err)
+		}
 		if err := a.Identity.Prune(ctx); err != nil && ctx.Err() == nil {
 			a.Logger.Warn("prune identity", "err", err)
 		}

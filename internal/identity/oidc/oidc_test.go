@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -542,4 +543,25 @@ func TestMessagesComplete(t *testing.T) {
 	if missing := site.Messages.Missing(); len(missing) > 0 {
 		t.Errorf("missing messages: %v", missing)
 	}
+}
+
+// The signing key is rotated once it is older than the given age, and only
+// then.
+func TestScheduledKeyRotation(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := newStack(t, db)
+		now := time.Now()
+		s.provider.SetClock(func() time.Time { return now })
+		if rotated, err := s.provider.RotateKeysOlderThan(ctx, 30*24*time.Hour); err != nil || rotated {
+			t.Fatalf("fresh key rotated: %v, %v", rotated, err)
+		}
+		now = now.Add(31 * 24 * time.Hour)
+		if rotated, err := s.provider.RotateKeysOlderThan(ctx, 30*24*time.Hour); err != nil || !rotated {
+			t.Fatalf("31-day-old key not rotated: %v, %v", rotated, err)
+		}
+		if rotated, err := s.provider.RotateKeysOlderThan(ctx, 30*24*time.Hour); err != nil || rotated {
+			t.Fatalf("rotated twice: %v, %v", rotated, err)
+		}
+	}, migrations...)
 }

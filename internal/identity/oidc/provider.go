@@ -194,6 +194,20 @@ func (p *Provider) RotateKeys(ctx context.Context) error {
 	return err
 }
 
+// RotateKeysOlderThan rotates the signing key when the current one was made
+// longer than maxAge ago, and reports whether it did. The housekeeping of
+// every replica calls it; should two rotate at once, the JWKS carries one
+// extra key for a while, and nothing else happens.
+func (p *Provider) RotateKeysOlderThan(ctx context.Context, maxAge time.Duration) (bool, error) {
+	var n int
+	err := p.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM oidc_keys WHERE retired_at IS NULL AND created_at > $1`,
+		p.now().Add(-maxAge)).Scan(&n)
+	if err != nil || n > 0 {
+		return false, err
+	}
+	return true, p.RotateKeys(ctx)
+}
+
 // Consents lists what the person with fin allowed, newest first.
 func (p *Provider) Consents(ctx context.Context, fin string) ([]Consent, error) {
 	list, err := listConsents(ctx, p.db, fin)
