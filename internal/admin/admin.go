@@ -36,9 +36,7 @@ type Admin struct {
 
 // New builds the pages. db is read by the audit log pages only.
 func New(site *web.Site, ids *identity.Service, op *oidc.Provider, cat *catalog.Catalog, db *store.DB) *Admin {
-	if err := site.Messages.Load(localesFS, "locales"); err != nil {
-		panic(err)
-	}
+	site.Messages.MustLoad(localesFS, "locales")
 	return &Admin{site: site, ids: ids, op: op, cat: cat, db: db, pages: site.Pages(templatesFS, "templates")}
 }
 

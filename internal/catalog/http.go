@@ -26,9 +26,7 @@ type HTTP struct {
 
 // NewHTTP builds the catalog's handlers and adds its messages to the site.
 func NewHTTP(c *Catalog, site *web.Site) *HTTP {
-	if err := site.Messages.Load(localesFS, "locales"); err != nil {
-		panic(err)
-	}
+	site.Messages.MustLoad(localesFS, "locales")
 	return &HTTP{catalog: c, site: site, pages: site.Pages(templatesFS, "templates")}
 }
 

@@ -26,9 +26,7 @@ type HTTP struct {
 
 // NewHTTP loads the gateway's messages and pages into site.
 func NewHTTP(gw *Gateway, site *web.Site) *HTTP {
-	if err := site.Messages.Load(localesFS, "locales"); err != nil {
-		panic(err)
-	}
+	site.Messages.MustLoad(localesFS, "locales")
 	return &HTTP{gw: gw, site: site, pages: site.Pages(templatesFS, "templates")}
 }
 

@@ -31,12 +31,8 @@ func (h *HTTP) SetFederation(f *Federation) { h.federation = f }
 
 // NewHTTP builds the handlers; demo enables the demo sign-in.
 func NewHTTP(svc *Service, site *web.Site, demo bool) *HTTP {
-	if err := site.Messages.Load(localesFS, "locales"); err != nil {
-		panic(err)
-	}
-	if err := site.Messages.Load(foreignerLocalesFS, "locales/foreigner"); err != nil {
-		panic(err)
-	}
+	site.Messages.MustLoad(localesFS, "locales")
+	site.Messages.MustLoad(foreignerLocalesFS, "locales/foreigner")
 	return &HTTP{svc: svc, site: site, pages: site.Pages(withFederationSignin(withPasskeySignin(templatesFS)), "templates"), demo: demo}
 }
 

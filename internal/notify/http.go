@@ -27,9 +27,7 @@ type HTTP struct {
 
 // NewHTTP builds the handlers and adds the module's messages to the site.
 func NewHTTP(svc *Service, site *web.Site) *HTTP {
-	if err := site.Messages.Load(localesFS, "locales"); err != nil {
-		panic(err)
-	}
+	site.Messages.MustLoad(localesFS, "locales")
 	return &HTTP{svc: svc, site: site, pages: site.Pages(templatesFS, "templates")}
 }
 

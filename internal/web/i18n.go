@@ -30,9 +30,7 @@ func NewMessages() *Messages {
 		m.localizers[l] = i18n.NewLocalizer(b, string(l))
 		m.ids[l] = map[string]bool{}
 	}
-	if err := m.Load(localeFS, "locales"); err != nil {
-		panic(err)
-	}
+	m.MustLoad(localeFS, "locales")
 	return m
 }
 
@@ -53,6 +51,14 @@ func (m *Messages) Load(fsys fs.FS, dir string) error {
 		}
 	}
 	return nil
+}
+
+// MustLoad is Load for a module's embedded message files, whose absence or
+// malformation is a programming error caught at start-up.
+func (m *Messages) MustLoad(fsys fs.FS, dir string) {
+	if err := m.Load(fsys, dir); err != nil {
+		panic(err)
+	}
 }
 
 // T translates the message id into l. args are pairs of placeholder name
