@@ -10,6 +10,7 @@ import (
 
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/lang"
+	"github.com/egov/egov/internal/store"
 )
 
 // snapshot is the whole catalog as read at one revision.
@@ -36,11 +37,7 @@ func readRevision(ctx context.Context, q querier) (int64, error) {
 	return rev, err
 }
 
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
+type querier = store.Querier
 
 // loadSnapshot reads the whole catalog in one transaction, so the copy is
 // consistent with the revision it records.

@@ -25,6 +25,12 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	SecureCookies   bool
 
+	ClamdAddr string
+
+	PaymentsURL           string
+	PaymentsAPIKey        string
+	PaymentsWebhookSecret string
+
 	SMTPAddr     string
 	SMTPFrom     string
 	SMTPUsername string
@@ -59,6 +65,10 @@ var Settings = []Setting{
 		c.ShutdownTimeout = d
 		return err
 	}},
+	{"clamd-addr", "EGOV_CLAMD_ADDR", "", "ClamAV clamd (host:port) to scan uploaded files with; empty: the built-in signature scanner", func(c *Config, v string) error { c.ClamdAddr = v; return nil }},
+	{"payments-url", "EGOV_PAYMENTS_URL", "", "the card acquirer's API base URL; empty: the built-in sandbox acquirer at /sandbox-acquirer", func(c *Config, v string) error { c.PaymentsURL = v; return nil }},
+	{"payments-api-key", "EGOV_PAYMENTS_API_KEY", "", "egov's API key at the acquirer (ignored with the sandbox)", func(c *Config, v string) error { c.PaymentsAPIKey = v; return nil }},
+	{"payments-webhook-secret", "EGOV_PAYMENTS_WEBHOOK_SECRET", "", "the secret the acquirer signs its webhooks with (ignored with the sandbox)", func(c *Config, v string) error { c.PaymentsWebhookSecret = v; return nil }},
 	{"smtp-addr", "EGOV_SMTP_ADDR", "", "SMTP server (host:port) to send e-mail through; empty: e-mail is not sent", func(c *Config, v string) error { c.SMTPAddr = v; return nil }},
 	{"smtp-from", "EGOV_SMTP_FROM", "egov <no-reply@localhost>", "sender of e-mail, e.g. \"egov <no-reply@egov.az>\"", func(c *Config, v string) error { c.SMTPFrom = v; return nil }},
 	{"smtp-username", "EGOV_SMTP_USERNAME", "", "SMTP AUTH PLAIN user name; empty: no authentication", func(c *Config, v string) error { c.SMTPUsername = v; return nil }},

@@ -30,7 +30,10 @@ type Error struct {
 	Message string
 	Args    map[string]any
 	Fields  map[string]string
-	Err     error // the cause, never shown to people
+	// FieldArgs holds the placeholders of a field's message, if it has any;
+	// a lang.Text value is shown in the reader's language.
+	FieldArgs map[string]map[string]any
+	Err       error // the cause, never shown to people
 }
 
 func (e *Error) Error() string {
@@ -55,6 +58,18 @@ func (e *Error) Field(name, message string) *Error {
 		e.Fields = map[string]string{}
 	}
 	e.Fields[name] = message
+	return e
+}
+
+// FieldWith adds a field error whose message has placeholders.
+func (e *Error) FieldWith(name, message string, args map[string]any) *Error {
+	e.Field(name, message)
+	if len(args) > 0 {
+		if e.FieldArgs == nil {
+			e.FieldArgs = map[string]map[string]any{}
+		}
+		e.FieldArgs[name] = args
+	}
 	return e
 }
 
@@ -85,6 +100,19 @@ func (v *Validation) Add(field, message string) {
 		v.err = E(Invalid, "error.invalid")
 	}
 	v.err.Field(field, message)
+}
+
+// AddWith records that field is wrong, with a message that has placeholders.
+func (v *Validation) AddWith(field, message string, args map[string]any) {
+	if v.err == nil {
+		v.err = E(Invalid, "error.invalid")
+	}
+	v.err.FieldWith(field, message, args)
+}
+
+// Has reports whether field already has an error.
+func (v *Validation) Has(field string) bool {
+	return v.err != nil && v.err.Fields[field] != ""
 }
 
 // Err is the collected *Error, or nil.

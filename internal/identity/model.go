@@ -35,6 +35,9 @@ const (
 	RoleBorderOfficer    = "border_officer"
 	RoleAdmin            = "admin"
 	RoleAuditor          = "auditor"
+	// RoleAgencySystem is an agency's own information system calling
+	// /api/v1 with an API key (never a person).
+	RoleAgencySystem = "agency_system"
 )
 
 // AllRoles lists every role, for the authorization matrix.

@@ -8,13 +8,10 @@ import (
 	"time"
 
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/store"
 )
 
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
+type querier = store.Querier
 
 const accountColumns = `id, kind, subject, fin, login, display_name, roles, agency, centre, email, email_verified,
 	phone, phone_verified, lang, password_hash, totp_secret, totp_enabled, totp_last_step, disabled, created_at`

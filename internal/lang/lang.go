@@ -82,6 +82,18 @@ func (t Text) In(l Lang) string {
 	return t.AZ
 }
 
+// Exact returns the text written in l, without falling back: for editing
+// and for checking that every language was written.
+func (t Text) Exact(l Lang) string {
+	switch l {
+	case EN:
+		return t.EN
+	case RU:
+		return t.RU
+	}
+	return t.AZ
+}
+
 // Complete reports whether the text is present in every language.
 func (t Text) Complete() bool { return t.AZ != "" && t.EN != "" && t.RU != "" }
 

@@ -10,11 +10,7 @@ import (
 	"github.com/egov/egov/internal/store"
 )
 
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
+type querier = store.Querier
 
 const personColumns = `fin, first_name, last_name, patronymic, sex, birth_date, birth_place, citizenship,
 	address_region, address_city, address_street, address_house, address_apartment, address_postal_code,

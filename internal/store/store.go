@@ -27,6 +27,14 @@ const (
 )
 
 // DB is a connection pool with the engine it talks to.
+// Querier is what both a *DB (or *sql.DB) and a *sql.Tx can do, so a
+// module's queries run inside or outside a transaction alike.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 type DB struct {
 	*sql.DB
 	Engine Engine

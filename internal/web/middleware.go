@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -200,6 +201,16 @@ func (s *Site) loadSession(next http.Handler) http.Handler {
 				}
 			}
 			r = r.WithContext(ctx)
+		} else if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok &&
+			s.ResolveBearer != nil && strings.HasPrefix(r.URL.Path, "/api/") {
+			p, err := s.ResolveBearer(r.Context(), strings.TrimSpace(token))
+			if err != nil {
+				s.Error(w, r, err)
+				return
+			}
+			if p != nil {
+				r = r.WithContext(WithPrincipal(r.Context(), p))
+			}
 		}
 		next.ServeHTTP(w, r)
 	})

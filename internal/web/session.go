@@ -35,6 +35,10 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
+// IDHash is the hash of the session's token, as stored: it names the
+// session (in a signature, say) without revealing the token.
+func (s *Session) IDHash() string { return s.idHash }
+
 // Sessions stores sessions in the database, so any replica can serve any
 // request.
 type Sessions struct {

@@ -49,6 +49,11 @@ type Site struct {
 	// Resolve turns a signed-in session into its Principal. The identity
 	// module sets it; a nil Resolve or nil Principal means nobody.
 	Resolve func(ctx context.Context, s *Session) (*Principal, error)
+
+	// ResolveBearer turns an API key sent as "Authorization: Bearer …" to
+	// /api/ into its Principal (an agency's own system). It is asked only
+	// when the request has no session; nil Principal means nobody.
+	ResolveBearer func(ctx context.Context, token string) (*Principal, error)
 }
 
 // Options configure a Site.
@@ -249,7 +254,7 @@ func (s *Site) Problem(w http.ResponseWriter, r *http.Request, e *errs.Error) {
 		p.Detail = s.Messages.T(l, e.Message, mapArgs(e.Args)...)
 	}
 	for field, msg := range e.Fields {
-		p.Errors = append(p.Errors, ProblemField{Field: field, Detail: s.Messages.T(l, msg)})
+		p.Errors = append(p.Errors, ProblemField{Field: field, Detail: s.Messages.T(l, msg, argsIn(l, e.FieldArgs[field])...)})
 	}
 	sort.Slice(p.Errors, func(i, j int) bool { return p.Errors[i].Field < p.Errors[j].Field })
 	w.Header().Set("Content-Type", "application/problem+json")

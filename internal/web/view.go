@@ -62,7 +62,7 @@ func (v *View) FieldError(name string) string {
 	if v.Err == nil || v.Err.Fields[name] == "" {
 		return ""
 	}
-	return v.T(v.Err.Fields[name])
+	return v.T(v.Err.Fields[name], v.localArgs(v.Err.FieldArgs[name])...)
 }
 
 // Value is what the person typed into a field before a failed post.
@@ -93,9 +93,28 @@ func (v *View) ErrorList(fields ...string) []Crumb {
 	return list
 }
 
+// ErrorListIn is ErrorList with the fields' order given as a slice, for
+// pages whose fields come from data (a service's form).
+func (v *View) ErrorListIn(fields []string) []Crumb { return v.ErrorList(fields...) }
+
 func mapArgs(m map[string]any) []any {
 	var args []any
 	for k, val := range m {
+		args = append(args, k, val)
+	}
+	return args
+}
+
+// localArgs is mapArgs with three-language texts put in the page's language.
+func (v *View) localArgs(m map[string]any) []any { return argsIn(v.Lang, m) }
+
+// argsIn is mapArgs with three-language texts put in language l.
+func argsIn(l lang.Lang, m map[string]any) []any {
+	var args []any
+	for k, val := range m {
+		if t, ok := val.(lang.Text); ok {
+			val = t.In(l)
+		}
 		args = append(args, k, val)
 	}
 	return args

@@ -12,14 +12,11 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/store"
 )
 
 // querier is a *sql.DB, *store.DB or *sql.Tx.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+type querier = store.Querier
 
 func splitScopes(s string) []string { return strings.Fields(s) }
 
