@@ -31,13 +31,16 @@ func NewHTTP(svc *Service, site *web.Site) *HTTP {
 	return &HTTP{svc: svc, site: site, pages: site.Pages(templatesFS, "templates")}
 }
 
-// Routes registers the inbox routes. Every one needs a signed-in person
-// and shows only that person's messages.
+// Routes registers the inbox routes, each needing a signed-in person and
+// showing only that person's messages, and the notifications API of
+// agencies' systems (APIRoutes).
 func (h *HTTP) Routes(rt *web.Router) {
 	rt.HandleFunc("GET /cabinet/messages", web.SignedIn, h.inbox)
 	rt.HandleFunc("GET /cabinet/messages/settings", web.SignedIn, h.settings)
 	rt.HandleFunc("POST /cabinet/messages/settings", web.SignedIn, h.saveSettings)
 	rt.HandleFunc("GET /cabinet/messages/{id}", web.SignedIn, h.message)
+	h.APIRoutes(rt)
+	h.templateRoutes(rt)
 }
 
 func (h *HTTP) crumbs(v *web.View, inbox bool) {

@@ -91,7 +91,7 @@ func (t *Template) Validate() error {
 			text lang.Text
 		}{{"subject", t.Subject}, {"body", t.Body}} {
 			field := f.name + "_" + string(l)
-			s := textIn(f.text, l)
+			s := f.text.Exact(l)
 			if s == "" {
 				v.Add(field, "notify.error.text_required")
 				continue
@@ -117,22 +117,10 @@ func (t *Template) Validate() error {
 	return nil
 }
 
-// textIn is the text in exactly l, without falling back to Azerbaijani:
-// every language must be written.
-func textIn(t lang.Text, l lang.Lang) string {
-	switch l {
-	case lang.EN:
-		return t.EN
-	case lang.RU:
-		return t.RU
-	}
-	return t.AZ
-}
-
 // placeholdersIn is the sorted set of names used by l's subject and body.
 func placeholdersIn(t *Template, l lang.Lang) ([]string, error) {
 	var names []string
-	for _, s := range []string{textIn(t.Subject, l), textIn(t.Body, l)} {
+	for _, s := range []string{t.Subject.Exact(l), t.Body.Exact(l)} {
 		p, err := ParseText(s)
 		if err != nil {
 			return nil, err
@@ -174,6 +162,11 @@ type Message struct {
 	Kind           string
 	IdempotencyKey string // the same key twice sends once
 	Attachments    []Attachment
+	// Sender, when set (an agency slug or a module's name), is counted
+	// against the per-sender rate limit, and the message is refused when
+	// its recipient has had too many (see Limits). A message without a
+	// Sender is never refused by the recipient limit.
+	Sender string
 }
 
 // Sent is a stored message: the rendered texts in the recipient's
@@ -191,9 +184,13 @@ type Sent struct {
 	Body            string
 	HTML            string
 	InInbox         bool
-	ReadAt          *time.Time
-	CreatedAt       time.Time
-	Deliveries      []Delivery
+	// Unreachable: the message is not a security message and no e-mail
+	// address or phone was known for the recipient (given, or from the
+	// registries), so it reached the inbox at most.
+	Unreachable bool
+	ReadAt      *time.Time
+	CreatedAt   time.Time
+	Deliveries  []Delivery
 }
 
 // Delivery is one message on one outside channel.

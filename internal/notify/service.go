@@ -32,12 +32,20 @@ type deliveryEvent struct {
 
 // Service is the notification service.
 type Service struct {
-	db  *store.DB
-	now func() time.Time
+	db     *store.DB
+	now    func() time.Time
+	limits Limits
+	lookup ContactLookup
+	queued func()
 }
 
-// New returns the service on db.
-func New(db *store.DB) *Service { return &Service{db: db, now: time.Now} }
+// New returns the service on db, with DefaultLimits.
+func New(db *store.DB) *Service { return &Service{db: db, now: time.Now, limits: DefaultLimits} }
+
+// SetOnQueued sets a function called after the API commits a message
+// with deliveries to send, e.g. the dispatcher's Notify, so they go at
+// once rather than at the next poll.
+func (s *Service) SetOnQueued(fn func()) { s.queued = fn }
 
 // SetClock replaces time.Now, for tests.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
@@ -108,7 +116,7 @@ func (t *Template) Render(l lang.Lang, values map[string]string) (Rendered, erro
 		text lang.Text
 		dst  *string
 	}{{t.Subject, &out.Subject}, {t.Body, &out.Body}} {
-		parsed, err := ParseText(textIn(f.text, l))
+		parsed, err := ParseText(f.text.Exact(l))
 		if err != nil {
 			return Rendered{}, fmt.Errorf("notify: template %s v%d (%s): %w", t.Key, t.Version, l, err)
 		}
@@ -157,17 +165,49 @@ func (s *Service) Preview(ctx context.Context, key string, l lang.Lang, values m
 // has no Deliveries and InInbox false, which tells the sender it reached
 // no one.
 //
+// A person addressed by FIN with no address given, whose choices want
+// e-mail or SMS for the kind, gets the addresses from the registries
+// through the ContactLookup (SetContactLookup). A non-security message
+// for someone who wants an outside channel but has no known address is
+// flagged Unreachable (it is still in the inbox).
+//
+// Rates are limited (see Limits): a message with a Sender beyond them is
+// refused with TooMany (RetryAfter says how long to wait) and nothing is
+// stored; one without a Sender counts towards its recipient's limit but
+// always goes.
+//
 // After tx commits, call the dispatcher's Notify to send at once.
 func (s *Service) Send(ctx context.Context, tx *sql.Tx, m Message) (*Sent, error) {
+	sent, _, err := s.send(ctx, tx, m, sendOptions{})
+	return sent, err
+}
+
+// sendOptions are what the API adds to a module's Send.
+type sendOptions struct {
+	// test: a test API key's message, recorded but never delivered nor
+	// put in an inbox; its deliveries are delivered at once.
+	test bool
+	// explicit: the addresses were given by the sender for someone with
+	// no account or FIN, so they are used whatever the defaults.
+	explicit bool
+	// senderBucket replaces the rate bucket of m.Sender (an API key's).
+	senderBucket string
+	// api is stored beside the message.
+	api *apiRecord
+}
+
+// send is Send; created is false when the idempotency key was already
+// used and the first message is returned.
+func (s *Service) send(ctx context.Context, tx *sql.Tx, m Message, opts sendOptions) (*Sent, bool, error) {
 	if err := m.validate(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if prev, found, err := messageByKey(ctx, tx, m.IdempotencyKey); err != nil || found {
-		return prev, err
+		return prev, false, err
 	}
 	t, err := latestTemplate(ctx, tx, m.Template)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	l, ok := lang.Parse(string(m.To.Lang))
 	if !ok {
@@ -175,68 +215,110 @@ func (s *Service) Send(ctx context.Context, tx *sql.Tx, m Message) (*Sent, error
 	}
 	r, err := t.Render(l, m.Values)
 	if err != nil {
-		return nil, err
-	}
-	channels, err := s.channels(ctx, tx, m)
-	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	now := s.clock()
+	if err := s.checkRates(ctx, tx, m, opts, now); err != nil {
+		return nil, false, err
+	}
+	if !opts.test {
+		if m.To, err = s.lookupContacts(ctx, tx, m); err != nil {
+			return nil, false, err
+		}
+	}
+	channels, err := s.channels(ctx, tx, m, opts.explicit)
+	if err != nil {
+		return nil, false, err
+	}
+	// Unreachable: the person wants messages of this kind outside the
+	// inbox, but no address is known.
+	unreachable := false
+	if !opts.test && m.Kind != KindSecurity && m.To.Email == "" && m.To.Phone == "" {
+		if unreachable, err = wantsOutside(ctx, tx, m); err != nil {
+			return nil, false, err
+		}
+	}
 	msg := &Sent{
 		IdempotencyKey: m.IdempotencyKey, AccountID: m.To.AccountID, FIN: m.To.FIN, Kind: m.Kind,
 		TemplateKey: t.Key, TemplateVersion: t.Version, Lang: l,
 		Subject: r.Subject, Body: r.Body, HTML: r.HTML,
-		InInbox:   m.Kind != KindSecurity && (m.To.AccountID != 0 || m.To.FIN != ""),
-		CreatedAt: now,
-	}
-	inbox := 0
-	if msg.InInbox {
-		inbox = 1
+		InInbox:     !opts.test && m.Kind != KindSecurity && (m.To.AccountID != 0 || m.To.FIN != ""),
+		Unreachable: unreachable,
+		CreatedAt:   now,
 	}
 	err = tx.QueryRowContext(ctx,
 		`INSERT INTO notify_messages (idempotency_key, account_id, fin, kind, template_key, template_version, lang,
-			subject, body, html, in_inbox, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			subject, body, html, in_inbox, unreachable, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
 		msg.IdempotencyKey, msg.AccountID, msg.FIN, msg.Kind, msg.TemplateKey, msg.TemplateVersion, string(l),
-		msg.Subject, msg.Body, msg.HTML, inbox, now).Scan(&msg.ID)
+		msg.Subject, msg.Body, msg.HTML, boolInt(msg.InInbox), boolInt(msg.Unreachable), now).Scan(&msg.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		// A concurrent Send with the same key committed first.
 		prev, _, err := messageByKey(ctx, tx, m.IdempotencyKey)
-		return prev, err
+		return prev, false, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("notify: store message: %w", err)
+		return nil, false, fmt.Errorf("notify: store message: %w", err)
 	}
 	if err := insertAttachments(ctx, tx, msg.ID, m.Attachments); err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	if opts.api != nil {
+		if err := insertAPIRecord(ctx, tx, msg.ID, opts.api, now); err != nil {
+			return nil, false, err
+		}
 	}
 	for _, ch := range channels {
-		d := Delivery{MessageID: msg.ID, Channel: ch.channel, Address: ch.address, State: StatePending, CreatedAt: now, UpdatedAt: now}
+		state := StatePending
+		if opts.test {
+			state = StateDelivered
+		}
+		d := Delivery{MessageID: msg.ID, Channel: ch.channel, Address: ch.address, State: state, CreatedAt: now, UpdatedAt: now}
 		if err := tx.QueryRowContext(ctx,
 			`INSERT INTO notify_deliveries (message_id, channel, address, state, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $5) RETURNING id`,
 			d.MessageID, d.Channel, d.Address, d.State, now).Scan(&d.ID); err != nil {
-			return nil, fmt.Errorf("notify: store delivery: %w", err)
+			return nil, false, fmt.Errorf("notify: store delivery: %w", err)
 		}
-		if err := events.Publish(ctx, tx, TopicDelivery, strconv.FormatInt(d.ID, 10), deliveryEvent{DeliveryID: d.ID}); err != nil {
-			return nil, err
+		if opts.test {
+			// Nothing is sent: the delivery is reported delivered, and
+			// the sender's callback hears of it as of a real one.
+			if err := s.deliveryChanged(ctx, tx, d.ID); err != nil {
+				return nil, false, err
+			}
+		} else if err := events.Publish(ctx, tx, TopicDelivery, strconv.FormatInt(d.ID, 10), deliveryEvent{DeliveryID: d.ID}); err != nil {
+			return nil, false, err
 		}
 		msg.Deliveries = append(msg.Deliveries, d)
 	}
-	return msg, nil
+	if opts.api != nil {
+		if err := refreshAPIStatus(ctx, tx, msg.ID); err != nil {
+			return nil, false, err
+		}
+	}
+	return msg, true, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 type target struct{ channel, address string }
 
-// channels decides where m goes outside the inbox.
-func (s *Service) channels(ctx context.Context, tx *sql.Tx, m Message) ([]target, error) {
+// channels decides where m goes outside the inbox. explicit addresses
+// (given by an API sender for someone without account or FIN) go
+// whatever the defaults.
+func (s *Service) channels(ctx context.Context, tx *sql.Tx, m Message, explicit bool) ([]target, error) {
 	var list []target
 	for _, c := range []target{{ChannelEmail, m.To.Email}, {ChannelSMS, m.To.Phone}} {
 		if c.address == "" {
 			continue
 		}
-		if m.Kind != KindSecurity {
+		if m.Kind != KindSecurity && !explicit {
 			on, err := preference(ctx, tx, m.To.AccountID, m.Kind, c.channel)
 			if err != nil {
 				return nil, err
@@ -421,8 +503,29 @@ func (s *Service) RecordReceipt(ctx context.Context, tx *sql.Tx, providerID, sta
 	if status != StateDelivered && status != StateFailed {
 		return fmt.Errorf("notify: receipt status %q", status)
 	}
-	_, err := tx.ExecContext(ctx,
-		`UPDATE notify_deliveries SET state = $2, last_error = $3, updated_at = $4
-		WHERE provider_id = $1 AND state IN ('pending', 'sent')`, providerID, status, reason, s.clock())
-	return err
+	rows, err := tx.QueryContext(ctx,
+		`SELECT id FROM notify_deliveries WHERE provider_id = $1 AND state IN ('pending', 'sent')`, providerID)
+	if err != nil {
+		return fmt.Errorf("notify: receipt %s: %w", providerID, err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	now := s.clock()
+	for _, id := range ids {
+		if err := s.setDeliveryState(ctx, tx, id, status, reason, "", now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -12,15 +12,12 @@ import (
 
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/lang"
+	"github.com/egov/egov/internal/store"
 )
 
 // querier is what both *sql.DB and *sql.Tx offer, so reads can run inside
 // a caller's transaction or on their own.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
+type querier = store.Querier
 
 const templateColumns = `id, owner, key, version, subject, body, placeholders, created_at`
 
@@ -71,21 +68,23 @@ func insertTemplate(ctx context.Context, tx *sql.Tx, t *Template) error {
 }
 
 const messageColumns = `id, idempotency_key, account_id, fin, kind, template_key, template_version, lang,
-	subject, body, html, in_inbox, read_at, created_at`
+	subject, body, html, in_inbox, unreachable, read_at, created_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (*Sent, error) {
 	var (
-		m       Sent
-		l       string
-		inInbox int
-		readAt  sql.NullTime
+		m           Sent
+		l           string
+		inInbox     int
+		unreachable int
+		readAt      sql.NullTime
 	)
 	if err := row.Scan(&m.ID, &m.IdempotencyKey, &m.AccountID, &m.FIN, &m.Kind, &m.TemplateKey, &m.TemplateVersion,
-		&l, &m.Subject, &m.Body, &m.HTML, &inInbox, &readAt, &m.CreatedAt); err != nil {
+		&l, &m.Subject, &m.Body, &m.HTML, &inInbox, &unreachable, &readAt, &m.CreatedAt); err != nil {
 		return nil, err
 	}
 	m.Lang, _ = lang.Parse(l)
 	m.InInbox = inInbox == 1
+	m.Unreachable = unreachable == 1
 	if readAt.Valid {
 		t := readAt.Time.UTC()
 		m.ReadAt = &t
@@ -176,8 +175,9 @@ func attachmentsOf(ctx context.Context, q querier, messageID int64) ([]Attachmen
 	return list, rows.Err()
 }
 
-// setDeliveryState records the outcome of an attempt.
-func setDeliveryState(ctx context.Context, tx *sql.Tx, id int64, state, reason, providerID string, now time.Time) error {
+// setDeliveryState records the outcome of an attempt and tells the
+// sender of an API notification (see deliveryChanged).
+func (s *Service) setDeliveryState(ctx context.Context, tx *sql.Tx, id int64, state, reason, providerID string, now time.Time) error {
 	if len(reason) > 1000 {
 		reason = reason[:1000]
 	}
@@ -192,5 +192,5 @@ func setDeliveryState(ctx context.Context, tx *sql.Tx, id int64, state, reason, 
 	if err != nil {
 		return fmt.Errorf("notify: delivery %d: %w", id, err)
 	}
-	return nil
+	return s.deliveryChanged(ctx, tx, id)
 }

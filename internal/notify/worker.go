@@ -103,7 +103,7 @@ func (w *Worker) Handle(ctx context.Context, tx *sql.Tx, ev events.Event) error 
 	}
 	now := w.now().UTC().Truncate(time.Microsecond)
 	if now.Sub(d.CreatedAt) > w.expiry {
-		return setDeliveryState(ctx, tx, d.ID, StateExpired, "not sent within "+w.expiry.String(), "", now)
+		return w.svc.setDeliveryState(ctx, tx, d.ID, StateExpired, "not sent within "+w.expiry.String(), "", now)
 	}
 	m, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM notify_messages WHERE id = $1`, d.MessageID))
 	if err != nil {
@@ -142,9 +142,9 @@ func (w *Worker) Handle(ctx context.Context, tx *sql.Tx, ev events.Event) error 
 			state = StateDelivered
 		}
 	default:
-		return setDeliveryState(ctx, tx, d.ID, StateFailed, "unknown channel "+d.Channel, "", now)
+		return w.svc.setDeliveryState(ctx, tx, d.ID, StateFailed, "unknown channel "+d.Channel, "", now)
 	}
-	return setDeliveryState(ctx, tx, d.ID, state, "", providerID, now)
+	return w.svc.setDeliveryState(ctx, tx, d.ID, state, "", providerID, now)
 }
 
 // failed records a permanent failure, or returns a temporary one for the
@@ -152,10 +152,10 @@ func (w *Worker) Handle(ctx context.Context, tx *sql.Tx, ev events.Event) error 
 func (w *Worker) failed(ctx context.Context, tx *sql.Tx, d *Delivery, err error, now time.Time) error {
 	var perm *PermanentError
 	if errors.As(err, &perm) {
-		return setDeliveryState(ctx, tx, d.ID, StateFailed, perm.Reason, "", now)
+		return w.svc.setDeliveryState(ctx, tx, d.ID, StateFailed, perm.Reason, "", now)
 	}
 	if now.Sub(d.CreatedAt) > w.expiry {
-		return setDeliveryState(ctx, tx, d.ID, StateExpired, "not sent within "+w.expiry.String()+": "+err.Error(), "", now)
+		return w.svc.setDeliveryState(ctx, tx, d.ID, StateExpired, "not sent within "+w.expiry.String()+": "+err.Error(), "", now)
 	}
 	return fmt.Errorf("notify: delivery %d (%s): %w", d.ID, d.Channel, err)
 }
