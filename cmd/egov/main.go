@@ -5,6 +5,15 @@
 //	egov migrate [flags]       apply database migrations and exit
 //	egov seed [flags]          add the demo data that is missing and exit
 //	egov audit verify [flags]  check the audit log's hash chain
+//	egov verify [-keys F | -url U] [JWS]
+//	                           check a document's signed payload (from its QR code) offline
+//	egov gateway serve -gateway-config F
+//	                           run one member's security server on its own
+//	egov gateway verify        check the gateway's message log chain and signatures
+//	egov gateway evidence -seq N | -x-road-id ID
+//	                           print the signed record of one exchange (JSON)
+//	egov gateway check [-file F]
+//	                           verify such a record offline, without the database
 //
 // Every flag also reads an EGOV_* environment variable; `egov -h` lists them.
 package main
@@ -26,6 +35,7 @@ import (
 
 	"github.com/egov/egov/internal/app"
 	"github.com/egov/egov/internal/config"
+	"github.com/egov/egov/internal/documents"
 )
 
 func main() {
@@ -40,16 +50,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		command, args = args[0], args[1:]
 	}
+	if command == "verify" {
+		// Offline: no configuration, no database, only the issuers' keys.
+		if code := documents.VerifyCommand(args, stdout); code != 0 {
+			return fmt.Errorf("verify: the document is not valid (exit %d)", code)
+		}
+		return nil
+	}
 	if command == "audit" {
 		if len(args) == 0 || args[0] != "verify" {
 			return errors.New("usage: egov audit verify [flags]")
 		}
 		command, args = "audit verify", args[1:]
 	}
+	gatewaySub := ""
+	if command == "gateway" {
+		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+			return errors.New("usage: egov gateway verify | evidence | check [flags]")
+		}
+		gatewaySub, args = args[0], args[1:]
+	}
+	var gatewayFlags gatewayOptions
 	var seedFlags seedOptions
 	var extra []func(*flag.FlagSet)
 	if command == "seed" {
 		extra = append(extra, seedFlags.register)
+	}
+	if command == "gateway" {
+		extra = append(extra, gatewayFlags.register)
 	}
 	cfg, rest, err := config.Load(args, os.Getenv, extra...)
 	if err != nil {
@@ -82,8 +110,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return seed(ctx, cfg, logger, stdout, seedFlags)
 	case "audit verify":
 		return auditVerify(ctx, cfg, stdout)
+	case "gateway":
+		return gatewayCommand(ctx, gatewaySub, cfg, logger, os.Stdin, stdout, gatewayFlags)
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate, seed or audit verify)", command)
+	return fmt.Errorf("unknown command %q (want serve, migrate, seed, audit verify or gateway)", command)
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {

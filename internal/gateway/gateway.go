@@ -12,10 +12,11 @@
 // signs in batches, and every read about a person goes to the data tracker
 // that the person sees in the cabinet.
 //
-// Authentication. Until mutual TLS between security servers arrives (with
-// `egov gateway`), an outside caller proves which subsystem it is with an
-// API key issued by the admin (IssueKey) in the X-Egov-Api-Key header; only
-// the key's SHA-256 is stored. The header is not passed to the provider.
+// Authentication. A member's own system proves which subsystem it is with
+// an API key issued by the admin (IssueKey) in the X-Egov-Api-Key header;
+// only the key's SHA-256 is stored. Between security servers (peer.go),
+// mutual TLS with certificates from the federation's CA names the member,
+// and each request and response is signed with the certificate's key. The header is not passed to the provider.
 // (Authorization is not used, because X-Road passes it to the provider
 // unmodified, for the provider's own JWTs.) Client, for egov's modules in
 // the same process, needs no key.
@@ -74,6 +75,8 @@ type Gateway struct {
 
 	signMu sync.Mutex
 	key    *signingKey
+
+	peer *peering // set by Peer: this server among others
 }
 
 // New returns the gateway on db.

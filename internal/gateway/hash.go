@@ -15,7 +15,8 @@ import (
 // serialisation of "headers" open; egov's is the request line
 // "METHOD /r1/{serviceId}{path}[?query]\r\n" followed by every header the
 // provider receives, names lower-cased, sorted by name then value, each
-// "name: value\r\n" — the same bytes on both security servers of an
+// "name: value\r\n" (but Content-Length and Accept-Encoding, which the
+// transport sets) — the same bytes on both security servers of an
 // exchange, so the client's server can recompute and check it.
 func RequestHash(method, target string, header http.Header, body []byte) string {
 	var b strings.Builder
@@ -23,6 +24,9 @@ func RequestHash(method, target string, header http.Header, body []byte) string 
 	type kv struct{ k, v string }
 	var all []kv
 	for k, vs := range header {
+		if unhashed[http.CanonicalHeaderKey(k)] {
+			continue
+		}
 		for _, v := range vs {
 			all = append(all, kv{strings.ToLower(k), v})
 		}
@@ -44,6 +48,10 @@ func RequestHash(method, target string, header http.Header, body []byte) string 
 	sum := sha512.Sum512(append(hh[:], bh[:]...))
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
+
+// unhashed are the transport's own headers, which HTTP clients and
+// servers add or drop on the way between two security servers.
+var unhashed = map[string]bool{"Content-Length": true, "Accept-Encoding": true}
 
 // BodyHash is base64 SHA-512 of a body, as the message log keeps it.
 func BodyHash(body []byte) string {

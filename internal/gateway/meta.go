@@ -150,7 +150,10 @@ func (g *Gateway) answerMeta(w http.ResponseWriter, r *http.Request, ex *exchang
 	if r.URL.RawQuery != "" {
 		q = "?" + r.URL.RawQuery
 	}
-	ex.requestHash = RequestHash(r.Method, r.URL.EscapedPath()+q, filtered(r.Header), nil)
+	ex.requestHash = RequestHash(r.Method, r.URL.EscapedPath()+q, filtered(r.Header, HeaderSignature, HeaderResponseSignature), nil)
+	if e := checkPeerRequest(r.Context(), r, ex); e != nil {
+		return e
+	}
 	if err := g.log(r.Context(), ex, http.StatusOK, "", BodyHash(body), nil); err != nil {
 		return g.dbError(err)
 	}
@@ -165,6 +168,9 @@ func (g *Gateway) answerMeta(w http.ResponseWriter, r *http.Request, ex *exchang
 		w.Header().Del(HeaderService)
 	}
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	if err := g.signPeerResponse(r.Context(), w, ex, http.StatusOK, body); err != nil {
+		return xerr(ErrSignature, "The response could not be signed.")
+	}
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
 	return nil

@@ -37,8 +37,17 @@ type exchange struct {
 	requestHash        string
 }
 
-// ServeHTTP serves the REST protocol at /r1/….
+// ServeHTTP serves the REST protocol at /r1/… to its member's systems (and
+// to egov's modules in process).
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ex := newExchange(r)
+	if e := g.serve(w, r, ex); e != nil {
+		g.fail(w, r, ex, e)
+	}
+}
+
+// newExchange reads the protocol's headers of a request.
+func newExchange(r *http.Request) *exchange {
 	ex := &exchange{
 		requestID:   uuid.NewString(),
 		xRoadID:     r.Header.Get(HeaderID),
@@ -52,9 +61,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ex.xRoadID == "" {
 		ex.xRoadID = uuid.NewString()
 	}
-	if e := g.serve(w, r, ex); e != nil {
-		g.fail(w, r, ex, e)
-	}
+	return ex
 }
 
 // fail answers e and logs the failed exchange.
@@ -150,8 +157,22 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 		return xerr(ErrInvalidClient, "Malformed X-Road-Client header: "+err.Error())
 	}
 	ex.client = client
-	if e := g.authenticate(ctx, r, client); e != nil {
-		return e
+	if p, ok := ctx.Value(keyPeer).(peerCtx); ok {
+		// From another security server: its certificate vouches for its
+		// own member's subsystems only (the signature is checked below).
+		if client.MemberID() != p.member {
+			return xerr(ErrServerAuth, "The client "+client.String()+" is not a subsystem of "+p.member.String()+", whose security server called.")
+		}
+	} else {
+		if e := g.authenticate(ctx, r, client); e != nil {
+			return e
+		}
+		if g.peer != nil && service.Provider.MemberID() != g.peer.Member.MemberID() {
+			if client.MemberID() != g.peer.Member.MemberID() {
+				return xerr(ErrAuthFailed, "This security server serves "+g.peer.Member.String()+"'s systems only.")
+			}
+			return g.forward(w, r, ex, relEscaped)
+		}
 	}
 
 	if len(rest) == 0 {
@@ -202,7 +223,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 	if err != nil {
 		return xerr(ErrBadRequest, "The request could not be passed on.")
 	}
-	preq.Header = filtered(r.Header, HeaderRequestHash, HeaderRequestID, HeaderError)
+	preq.Header = filtered(r.Header, HeaderRequestHash, HeaderRequestID, HeaderError, HeaderSignature, HeaderResponseSignature)
 	dropOwnCookies(preq.Header)
 	preq.Header.Set(HeaderClient, client.Encoded())
 	preq.Header.Set(HeaderService, service.Encoded())
@@ -216,6 +237,9 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 		q = "?" + r.URL.RawQuery
 	}
 	ex.requestHash = RequestHash(r.Method, "/r1/"+service.Encoded()+relEscaped+q, preq.Header, body)
+	if e := checkPeerRequest(ctx, r, ex); e != nil {
+		return e
+	}
 
 	rec := &recorder{header: http.Header{}, max: g.MaxBody}
 	if e := callProvider(h, rec, preq); e != nil {
@@ -240,6 +264,9 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 		h2[k] = vs
 	}
 	g.setResponseHeaders(w, ex)
+	if err := g.signPeerResponse(ctx, w, ex, rec.status, rec.body.Bytes()); err != nil {
+		return xerr(ErrSignature, "The response could not be signed.")
+	}
 	w.WriteHeader(rec.status)
 	w.Write(rec.body.Bytes())
 	return nil

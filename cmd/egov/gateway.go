@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/egov/egov/internal/app"
+	"github.com/egov/egov/internal/config"
+	"github.com/egov/egov/internal/gateway"
+	"github.com/egov/egov/internal/store"
+)
+
+// gatewayOptions are the flags of `egov gateway …`.
+type gatewayOptions struct {
+	seq      int64
+	xRoadID  string
+	evidence string
+	config   string
+}
+
+func (o *gatewayOptions) register(fs *flag.FlagSet) {
+	fs.Int64Var(&o.seq, "seq", 0, "gateway evidence: the message's sequence number in the log")
+	fs.StringVar(&o.xRoadID, "x-road-id", "", "gateway evidence: the exchange's X-Road-Id (its request's message)")
+	fs.StringVar(&o.evidence, "file", "-", "gateway check: the evidence JSON to check (- for standard input)")
+	fs.StringVar(&o.config, "gateway-config", "", "gateway serve: the security server's configuration (JSON; see internal/gateway/standalone.go)")
+}
+
+// gatewayCommand runs `egov gateway verify`, `egov gateway evidence` and
+// `egov gateway check`.
+func gatewayCommand(ctx context.Context, sub string, cfg *config.Config, logger *slog.Logger, stdin io.Reader, stdout io.Writer, opts gatewayOptions) error {
+	switch sub {
+	case "check":
+		return gatewayCheck(stdin, stdout, opts.evidence)
+	case "serve":
+		return gatewayServe(ctx, cfg, logger, stdout, opts.config)
+	}
+	db, err := app.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	g := gateway.New(db, logger)
+	switch sub {
+	case "verify":
+		report, err := g.Verify(ctx)
+		var broken *gateway.BrokenError
+		if errors.As(err, &broken) {
+			return fmt.Errorf("message log broken at seq %d: %s", broken.Seq, broken.Reason)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "message log intact: %d messages, %d signatures, signed up to seq %d\n",
+			report.Messages, report.Signatures, report.SignedUpTo)
+		return nil
+	case "evidence":
+		seq := opts.seq
+		if opts.xRoadID != "" {
+			msgs, err := g.Messages(ctx, opts.xRoadID)
+			if err != nil {
+				return err
+			}
+			if len(msgs) == 0 {
+				return fmt.Errorf("no exchange with X-Road-Id %q", opts.xRoadID)
+			}
+			seq = msgs[0].Seq
+		}
+		if seq <= 0 {
+			return errors.New("usage: egov gateway evidence -seq N | -x-road-id ID")
+		}
+		// Sign the head first, so the evidence carries a signature even
+		// for a message newer than the last batch.
+		if _, err := g.SignHead(ctx); err != nil {
+			return err
+		}
+		ev, err := g.Evidence(ctx, seq)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(ev)
+	}
+	return fmt.Errorf("unknown command \"gateway %s\" (want serve, verify, evidence or check)", sub)
+}
+
+// gatewayCheck verifies exported evidence without any database: the
+// message's hash, the chain after it and the signature over its head.
+func gatewayCheck(stdin io.Reader, stdout io.Writer, file string) error {
+	in := stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	var ev gateway.Evidence
+	if err := json.NewDecoder(io.LimitReader(in, 64<<20)).Decode(&ev); err != nil {
+		return fmt.Errorf("evidence: %w", err)
+	}
+	if err := gateway.VerifyEvidence(&ev); err != nil {
+		return fmt.Errorf("evidence does not verify: %w", err)
+	}
+	fmt.Fprintf(stdout, "evidence verifies: message %d (%s %s, X-Road-Id %s) signed at seq %d\n",
+		ev.Message.Seq, ev.Message.Client, ev.Message.Service, ev.Message.XRoadID, ev.Signature.Seq)
+	return nil
+}
+
+// gatewayServe runs one member's security server on its own: its systems
+// call it over HTTP with their API keys, other members' security servers
+// over mutual TLS. Its message log is in its own database (the data
+// directory or EGOV_DATABASE_URL).
+func gatewayServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout io.Writer, path string) error {
+	if path == "" {
+		return errors.New("usage: egov gateway serve -gateway-config FILE [-data-dir DIR]")
+	}
+	conf, err := gateway.LoadStandalone(path)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx, gateway.Migrations); err != nil {
+		return err
+	}
+	g := gateway.New(db, logger)
+	if err := conf.Apply(ctx, g); err != nil {
+		return err
+	}
+	systems := http.NewServeMux()
+	systems.Handle("/r1/", g)
+	systems.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	servers := []*http.Server{
+		{Addr: conf.Listen, Handler: systems, ReadHeaderTimeout: 10 * time.Second},
+		{Addr: conf.ListenTLS, Handler: g.ServerProxy(), TLSConfig: g.ServerTLSConfig(), ReadHeaderTimeout: 10 * time.Second},
+	}
+	lnSystems, err := net.Listen("tcp", conf.Listen)
+	if err != nil {
+		return err
+	}
+	lnPeers, err := net.Listen("tcp", conf.ListenTLS)
+	if err != nil {
+		lnSystems.Close()
+		return err
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- servers[0].Serve(lnSystems) }()
+	go func() { errc <- servers[1].ServeTLS(lnPeers, "", "") }()
+	signCtx, stopSigner := context.WithCancel(ctx)
+	defer stopSigner()
+	go g.RunSigner(signCtx, 10*time.Second)
+	fmt.Fprintf(stdout, "security server of %s: systems at http://%s, security servers at https://%s\n",
+		conf.Member, lnSystems.Addr(), lnPeers.Addr())
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	for _, srv := range servers {
+		srv.Shutdown(shutdown)
+	}
+	return nil
+}

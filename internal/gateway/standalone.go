@@ -1,0 +1,192 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+)
+
+// Standalone configures one member's security server running on its own
+// (`egov gateway serve`): its identity and certificates, where the other
+// members' servers are, the members it knows, the services its providers
+// offer over HTTP, who may call them, and its own systems' API keys.
+// Relative file names are relative to the configuration file.
+type Standalone struct {
+	Member    string            `json:"member"`     // AZ/GOV/1000000001
+	Cert      string            `json:"cert"`       // PEM certificate issued to Member by the CA
+	Key       string            `json:"key"`        // PEM private key (ECDSA) of Cert
+	CA        string            `json:"ca"`         // PEM certificates of the federation's CA
+	Listen    string            `json:"listen"`     // for the member's own systems (HTTP)
+	ListenTLS string            `json:"listen_tls"` // for other security servers (mutual TLS)
+	Servers   map[string]string `json:"servers"`    // member → https://host:port of its server
+	Members   []struct {
+		ID         string   `json:"id"`
+		Name       string   `json:"name"`
+		Subsystems []string `json:"subsystems"`
+	} `json:"members"`
+	Services []struct {
+		ID       string `json:"id"`        // AZ/GOV/1000000001/population/persons
+		URL      string `json:"url"`       // the provider's base URL, e.g. http://127.0.0.1:9000
+		BasePath string `json:"base_path"` // e.g. /persons
+		OpenAPI  string `json:"openapi"`   // file of its OpenAPI 3 description
+	} `json:"services"`
+	Grants []struct {
+		Client  string `json:"client"`
+		Service string `json:"service"`
+		Method  string `json:"method"` // "" or "*": every method
+		Path    string `json:"path"`   // "" or "**": every path
+	} `json:"grants"`
+	// Keys are the member's own systems' API keys, as SHA-256 hex: the
+	// configuration never holds a key itself.
+	Keys []struct {
+		Client string `json:"client"`
+		SHA256 string `json:"sha256"`
+	} `json:"keys"`
+
+	dir string
+}
+
+// LoadStandalone reads a standalone security server's configuration.
+func LoadStandalone(path string) (*Standalone, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var s Standalone
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("gateway: %s: %w", path, err)
+	}
+	s.dir = filepath.Dir(path)
+	if s.Member == "" || s.Listen == "" || s.ListenTLS == "" || s.Cert == "" || s.Key == "" || s.CA == "" {
+		return nil, fmt.Errorf("gateway: %s needs member, listen, listen_tls, cert, key and ca", path)
+	}
+	return &s, nil
+}
+
+func (s *Standalone) file(name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(s.dir, name)
+}
+
+// Apply registers the configuration in g's database (idempotently: a
+// restart finds it there) and makes g a peer of the other servers.
+func (s *Standalone) Apply(ctx context.Context, g *Gateway) error {
+	member, err := ParseClientID(s.Member)
+	if err != nil || member.Subsystem != "" {
+		return fmt.Errorf("gateway: member %q is not a member identifier", s.Member)
+	}
+	cert, err := tls.LoadX509KeyPair(s.file(s.Cert), s.file(s.Key))
+	if err != nil {
+		return fmt.Errorf("gateway: certificate: %w", err)
+	}
+	pem, err := os.ReadFile(s.file(s.CA))
+	if err != nil {
+		return fmt.Errorf("gateway: CA: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		return errors.New("gateway: no certificate in the CA file")
+	}
+	for _, m := range s.Members {
+		id, err := ParseClientID(m.ID)
+		if err != nil {
+			return fmt.Errorf("gateway: member %q: %w", m.ID, err)
+		}
+		if err := g.RegisterMember(ctx, id, m.Name); err != nil {
+			return err
+		}
+		for _, sub := range m.Subsystems {
+			id.Subsystem = sub
+			if err := g.RegisterSubsystem(ctx, id, sub); err != nil {
+				return err
+			}
+		}
+	}
+	for _, svc := range s.Services {
+		id, err := ParseServiceID(svc.ID)
+		if err != nil {
+			return fmt.Errorf("gateway: service %q: %w", svc.ID, err)
+		}
+		target, err := url.Parse(svc.URL)
+		if err != nil || (target.Scheme != "http" && target.Scheme != "https") {
+			return fmt.Errorf("gateway: service %s: provider URL %q", svc.ID, svc.URL)
+		}
+		spec, err := os.ReadFile(s.file(svc.OpenAPI))
+		if err != nil {
+			return fmt.Errorf("gateway: service %s: %w", svc.ID, err)
+		}
+		if _, err := g.RegisterService(ctx, ServiceDef{ID: id, BasePath: svc.BasePath, OpenAPI: spec, Provider: httpProvider(target)}); err != nil {
+			return err
+		}
+	}
+	for _, gr := range s.Grants {
+		client, err := ParseClientID(gr.Client)
+		if err != nil {
+			return fmt.Errorf("gateway: grant to %q: %w", gr.Client, err)
+		}
+		svc, err := ParseServiceID(gr.Service)
+		if err != nil {
+			return fmt.Errorf("gateway: grant of %q: %w", gr.Service, err)
+		}
+		e := AllEndpoints
+		if gr.Method != "" {
+			e.Method = gr.Method
+		}
+		if gr.Path != "" {
+			e.Path = gr.Path
+		}
+		if err := g.Grant(ctx, client, svc, e); err != nil {
+			return err
+		}
+	}
+	for _, k := range s.Keys {
+		client, err := ParseClientID(k.Client)
+		if err != nil {
+			return fmt.Errorf("gateway: key of %q: %w", k.Client, err)
+		}
+		if err := g.registerKeyHash(ctx, client, k.SHA256); err != nil {
+			return err
+		}
+	}
+	return g.Peer(Peering{Member: member, Certificate: cert, Roots: roots, Servers: s.Servers})
+}
+
+// registerKeyHash adds an API key of a subsystem by its SHA-256, once.
+func (g *Gateway) registerKeyHash(ctx context.Context, client ClientID, hash string) error {
+	if b, err := hex.DecodeString(hash); err != nil || len(b) != 32 {
+		return fmt.Errorf("gateway: key of %s: not a SHA-256 in hex", client)
+	}
+	res, err := g.db.ExecContext(ctx, `INSERT INTO gateway_api_keys (key_hash, client_id, created_at)
+		SELECT $1, id, $3 FROM gateway_subsystems WHERE id = $2 ON CONFLICT DO NOTHING`, hash, client.String(), now())
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if ok, err := g.exists(ctx, `SELECT 1 FROM gateway_api_keys WHERE key_hash = $1`, hash); err != nil || ok {
+			return err
+		}
+		return fmt.Errorf("gateway: key of unknown subsystem %s", client)
+	}
+	return nil
+}
+
+// httpProvider passes a checked request on to a provider over HTTP.
+func httpProvider(target *url.URL) http.Handler {
+	return &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.Out.Host = target.Host
+		},
+	}
+}
