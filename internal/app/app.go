@@ -12,21 +12,29 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/egov/egov/internal/admin"
+	"github.com/egov/egov/internal/applications"
 	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/catalog"
+	"github.com/egov/egov/internal/centers"
 	"github.com/egov/egov/internal/config"
+	"github.com/egov/egov/internal/documents"
 	"github.com/egov/egov/internal/events"
+	"github.com/egov/egov/internal/files"
 	"github.com/egov/egov/internal/gateway"
 	"github.com/egov/egov/internal/identity"
 	"github.com/egov/egov/internal/identity/oidc"
 	"github.com/egov/egov/internal/lang"
+	"github.com/egov/egov/internal/letters"
 	"github.com/egov/egov/internal/notify"
+	"github.com/egov/egov/internal/payments"
+	"github.com/egov/egov/internal/payments/sandbox"
 	"github.com/egov/egov/internal/registry"
 	"github.com/egov/egov/internal/store"
 	"github.com/egov/egov/internal/web"
@@ -52,6 +60,19 @@ type App struct {
 	Identity   *identity.Service
 	OIDC       *oidc.Provider
 	Federation *identity.Federation
+	Files      *files.Store
+	// Applications runs e-services from draft to decision.
+	Applications *applications.Service
+	// Letters are official letters between people and state bodies.
+	Letters *letters.Service
+	// Payments keeps bills and settles payments; Acquirer is the built-in
+	// sandbox card acquirer when no real one is configured.
+	Payments *payments.Service
+	Acquirer *sandbox.Acquirer
+	// Documents issues, keeps and verifies signed documents.
+	Documents *documents.Service
+	// Centers runs the service centres: bookings, queues, desks, ratings.
+	Centers *centers.Service
 }
 
 // Migrations lists every module's migrations in dependency order.
@@ -66,6 +87,12 @@ func Migrations() []store.Migrations {
 		identity.Migrations,
 		oidc.Migrations,
 		notify.Migrations,
+		files.Migrations,
+		applications.Migrations,
+		letters.Migrations,
+		payments.Migrations,
+		documents.Migrations,
+		centers.Migrations,
 	}
 }
 
@@ -120,6 +147,15 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 		return a.Notify.SendSecurityCode(ctx, tx, r, channel, code)
 	})
 	a.Site.Resolve = a.Identity.Resolve
+	// People who gave no contact details are reached at those the
+	// population registry holds. Send runs inside its caller's transaction,
+	// so the registry is read directly: a gateway read would write its log
+	// in a second transaction, which SQLite's one writer cannot start.
+	// Without an e-mail server there is nowhere to send them: messages
+	// stay in the inbox rather than queue for e-mail that cannot go.
+	if cfg.SMTPAddr != "" {
+		a.Notify.SetContactLookup(a.registryContacts)
+	}
 	if err := a.Site.Messages.Load(registry.Locales(), "locales"); err != nil {
 		return nil, err
 	}
@@ -128,13 +164,56 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	// Attachments live on disk beside the embedded database, or in
+	// PostgreSQL itself, so that every replica sees them.
+	filesDir := ""
+	if db.Engine == store.SQLite {
+		filesDir = filepath.Join(cfg.DataDir, "files")
+	}
+	var scanner files.Scanner = files.SignatureScanner{}
+	if cfg.ClamdAddr != "" {
+		scanner = files.ClamdScanner{Addr: cfg.ClamdAddr}
+	}
+	a.Files = files.NewStore(db.DB, filesDir, scanner)
+	a.Documents = documents.New(db, documents.Config{KeyEncryptionKey: derivedKey(secret, "egov document signing keys v1"),
+		BaseURL: cfg.BaseURL, AgencyName: a.agencyName, RegistryDocuments: a.registryDocuments, Logger: logger})
+	a.setUpPayments(cfg, secret, logger)
+	a.Applications = applications.New(db, applications.Config{Catalog: a.Catalog, Files: a.Files,
+		Notify: a.Notify, Registries: applicationRegistries{a.Gateway.Client(gateway.Portal)},
+		StaffOf: a.agencyStaff, Bill: a.feeBill, Issue: a.issueDocument, Logger: logger})
+	a.Centers = centers.New(db, centers.Config{Catalog: a.Catalog, Notify: a.Notify, OpenApplication: a.openAtDesk,
+		BirthDate: a.birthDate, BaseURL: cfg.BaseURL, Logger: logger})
+	if err := centers.SeedTemplates(ctx, a.Notify); err != nil {
+		return nil, err
+	}
+	// A paid fee sends its application on to the agency; the payer hears
+	// of every payment.
+	a.Events.Subscribe("applications.fee_paid", payments.TopicBillPaid, a.feePaid)
+	a.Events.Subscribe("notify.payment_received", payments.TopicBillPaid, a.tellPaid)
+	for _, t := range paymentTemplates {
+		if _, err := a.Notify.SaveTemplate(ctx, t); err != nil {
+			return nil, err
+		}
+	}
+	if err := applications.SeedTemplates(ctx, a.Notify); err != nil {
+		return nil, err
+	}
+	a.Site.ResolveBearer = a.Applications.ResolveKey
+	a.Letters = letters.New(db, letters.Config{Catalog: a.Catalog, Files: a.Files, Notify: a.Notify,
+		SigningKey: derivedKey(secret, "egov letters signing key v1"), People: a.letterRecipient, Logger: logger})
+	if err := letters.SeedTemplates(ctx, a.Notify); err != nil {
+		return nil, err
+	}
 	if cfg.Demo {
 		if _, err := a.Seed(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if err := a.Catalog.Load(ctx); err != nil {
-		return nil, err
+	if !cfg.Demo {
+		// In demo mode Seed has loaded the catalog it wrote.
+		if err := a.Catalog.Load(ctx); err != nil {
+			return nil, err
+		}
 	}
 
 	a.Router = web.NewRouter(a.Site)
@@ -155,6 +234,11 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	identityHTTP.Routes(a.Router)
 	gateway.NewHTTP(a.Gateway, a.Site).Routes(a.Router)
 	notify.NewHTTP(a.Notify, a.Site).Routes(a.Router)
+	applications.NewHTTP(a.Applications, a.Site).Routes(a.Router)
+	payments.NewHTTP(a.Payments, a.Site).Routes(a.Router)
+	documents.NewHTTP(a.Documents, a.Site).Routes(a.Router)
+	centers.NewHTTP(a.Centers, a.Site).Routes(a.Router)
+	letters.NewHTTP(a.Letters, a.Site).Routes(a.Router)
 	// Passkeys are bound to the site's host name (the WebAuthn RP ID) and
 	// origin, both taken from the public base URL.
 	rpURL, err := url.Parse(cfg.BaseURL)
@@ -176,6 +260,14 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	a.OIDC.Routes(a.Router)
 	admin.New(a.Site, a.Identity, a.OIDC, a.Catalog, db).Routes(a.Router)
 	a.Handler = a.Site.Handler(a.Router, a.Metrics)
+	if a.Acquirer != nil {
+		// The sandbox acquirer is another party with its own card pages,
+		// outside egov's sessions and CSRF, as a real acquirer would be.
+		mux := http.NewServeMux()
+		mux.Handle("/sandbox-acquirer/", http.StripPrefix("/sandbox-acquirer", a.Acquirer))
+		mux.Handle("/", a.Handler)
+		a.Handler = mux
+	}
 	return a, nil
 }
 
@@ -188,6 +280,11 @@ func (a *App) Seed(ctx context.Context) (int, error) {
 	}
 	added, err := a.Catalog.Seed(ctx, data)
 	if err != nil {
+		return added, err
+	}
+	// The catalog is read from memory: what follows (the demo
+	// applications) needs what was just written.
+	if err := a.Catalog.Load(ctx); err != nil {
 		return added, err
 	}
 	people, err := a.Registry.SeedDemo(ctx, time.Now().In(web.Baku))
@@ -215,12 +312,60 @@ func (a *App) Seed(ctx context.Context) (int, error) {
 	if err := a.Notify.SeedDemo(ctx, registry.DemoMotherFIN, lang.AZ); err != nil {
 		return added, err
 	}
+	n, err := a.seedApplications(ctx)
+	added += n
+	if err != nil {
+		return added, err
+	}
+	day, err := a.Registry.DemoDay(ctx)
+	if err != nil {
+		return added, err
+	}
+	if err := a.Payments.SeedDemo(ctx, day); err != nil {
+		return added, err
+	}
+	for _, fin := range []string{registry.DemoPensionerFIN, registry.DemoFatherFIN} {
+		if err := a.tellDemoFines(ctx, fin); err != nil {
+			return added, err
+		}
+	}
+	if err := a.Centers.SeedDemo(ctx); err != nil {
+		return added, err
+	}
 	if ok, err := a.OIDC.SeedDemo(ctx); err != nil {
 		return added, err
 	} else if ok {
 		added++
 	}
 	return added, nil
+}
+
+// seedApplications gives the demo's back office work: Rəşad's application
+// for a criminal record certificate, sent five working days before the
+// demo day and so past its three-day deadline, and Tural's, sent the day
+// before.
+func (a *App) seedApplications(ctx context.Context) (int, error) {
+	day, err := a.Registry.DemoDay(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var list []applications.DemoApplication
+	for _, d := range []struct {
+		fin     string
+		answers map[string][]string
+		ago     int
+	}{
+		{registry.DemoFatherFIN, map[string][]string{"purpose": {"abroad"}, "apostille": {"yes"}}, 5},
+		{registry.DemoTeenFIN, map[string][]string{"purpose": {"employer"}}, 1},
+	} {
+		acct, err := a.Identity.PersonAccount(ctx, d.fin)
+		if err != nil {
+			return 0, err
+		}
+		list = append(list, applications.DemoApplication{Service: "criminal-record-certificate", Answers: d.answers, WorkingDaysAgo: d.ago,
+			Applicant: applications.Actor{Kind: applications.ActorApplicant, AccountID: acct.ID, ID: d.fin, FIN: d.fin, Name: acct.DisplayName, Lang: lang.AZ}})
+	}
+	return a.Applications.SeedDemo(ctx, day.In(web.Baku), list)
 }
 
 // demoStaff are the staff of ../shared/DEMO.md, with the demo password.
@@ -254,6 +399,10 @@ func (a *App) notifications(ctx context.Context, cfg *config.Config) error {
 	}
 	worker := notify.NewWorker(a.Notify, notify.WorkerConfig{Mailer: mailer, SMS: notify.NewSandboxSMS()})
 	a.Events.Subscribe(notify.Subscriber, notify.TopicDelivery, worker.Handle)
+	// Agencies' systems hear of their messages' delivery at their callback URLs.
+	a.Events.Subscribe(notify.CallbackSubscriber, notify.TopicCallback, a.Notify.CallbackHandler(nil))
+	// Messages queued through the API go out at once, not at the next poll.
+	a.Notify.SetOnQueued(a.Events.Notify)
 	return nil
 }
 
@@ -301,7 +450,8 @@ func (a *App) operations(rt *web.Router) {
 // other replicas.
 func (a *App) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
+	go func() { defer wg.Done(); a.recoverPayments(ctx, time.Minute) }()
 	go func() { defer wg.Done(); a.Gateway.RunSigner(ctx, 10*time.Second) }()
 	go func() { defer wg.Done(); a.Catalog.Watch(ctx, 5*time.Second) }()
 	go func() { defer wg.Done(); a.Events.Run(ctx) }()
@@ -313,6 +463,10 @@ func (a *App) Run(ctx context.Context) {
 func (a *App) housekeeping(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	// Deadlines that passed while egov was down are flagged at once.
+	if _, err := a.Applications.FlagOverdue(ctx); err != nil && ctx.Err() == nil {
+		a.Logger.Warn("flag overdue applications", "err", err)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -324,6 +478,18 @@ func (a *App) housekeeping(ctx context.Context, interval time.Duration) {
 		}
 		if _, err := a.Site.Sessions.Prune(ctx); err != nil && ctx.Err() == nil {
 			a.Logger.Warn("prune sessions", "err", err)
+		}
+		if _, err := a.Applications.FlagOverdue(ctx); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("flag overdue applications", "err", err)
+		}
+		if _, err := a.Centers.SendReminders(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("booking reminders", "err", err)
+		}
+		if _, err := a.Applications.IssueApproved(ctx); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("issue documents of approved applications", "err", err)
+		}
+		if err := a.Notify.PruneRates(ctx); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("prune notification rates", "err", err)
 		}
 		if err := a.OIDC.Prune(ctx); err != nil && ctx.Err() == nil {
 			a.Logger.Warn("prune oidc", "err", err)

@@ -26,9 +26,17 @@ import (
 //	admin      the platform administrator
 //	audit      the auditor and the administrator
 //	auditor    the auditor alone (personal-data reads)
-//	protocol   open to all at the web layer; the OAuth/OIDC protocol itself
-//	           authenticates the caller (client secrets, bearer tokens), so
-//	           only that the route is public is checked here
+//	agency     an agency's officials (operators and supervisors); which
+//	           applications each may see is checked per object by
+//	           TestAuthorizationMatrixObjects
+//	supervisor an agency's supervisors
+//	centre     a service centre's operators
+//	system     an agency's information system with an API key, and no
+//	           person or official (TestNotificationsAPI calls these)
+//	protocol   open to all at the web layer; the protocol itself
+//	           authenticates the caller (OAuth client secrets and bearer
+//	           tokens, the card acquirer's signed webhooks), so only that
+//	           the route is public is checked here
 var routeAccess = map[string]string{
 	"GET /{$}":                                 "anyone",
 	"GET /search":                              "anyone",
@@ -113,6 +121,113 @@ var routeAccess = map[string]string{
 	"GET /cabinet/messages/{id}":         "signed-in",
 	"POST /cabinet/security/totp":        "staff",
 	"POST /cabinet/security/signout-all": "signed-in",
+
+	"GET /services/{slug}/apply":                              "citizen",
+	"POST /services/{slug}/apply":                             "citizen",
+	"GET /cabinet/applications":                               "citizen",
+	"GET /cabinet/applications/{number}":                      "citizen",
+	"GET /cabinet/applications/{number}/form/{page}":          "citizen",
+	"POST /cabinet/applications/{number}/form/{page}":         "citizen",
+	"GET /cabinet/applications/{number}/check":                "citizen",
+	"POST /cabinet/applications/{number}/submit":              "citizen",
+	"POST /cabinet/applications/{number}/withdraw":            "citizen",
+	"POST /cabinet/applications/{number}/respond":             "citizen",
+	"POST /cabinet/applications/{number}/files/{file}/remove": "citizen",
+	"GET /cabinet/applications/{number}/files/{file}":         "citizen",
+	"GET /cabinet/applications/{number}/correction/{field}":   "citizen",
+	"POST /cabinet/applications/{number}/correction/{field}":  "citizen",
+	"GET /office":                                          "agency",
+	"POST /office/bulk":                                    "agency",
+	"GET /office/applications/{number}":                    "agency",
+	"POST /office/applications/{number}/assign":            "agency",
+	"POST /office/applications/{number}/request-info":      "agency",
+	"POST /office/applications/{number}/decide":            "agency",
+	"GET /office/applications/{number}/files/{file}":       "agency",
+	"GET /office/corrections":                              "agency",
+	"POST /office/corrections/{id}/resolve":                "agency",
+	"GET /office/keys":                                     "supervisor",
+	"POST /office/keys":                                    "supervisor",
+	"POST /office/keys/{id}/revoke":                        "supervisor",
+	"GET /api/v1/applications":                             "agency",
+	"GET /api/v1/applications/{number}":                    "agency",
+	"POST /api/v1/applications/{number}/status":            "agency",
+	"POST /api/v1/applications/{number}/decision":          "agency",
+	"POST /api/v1/applications/{number}/attachments":       "agency",
+	"GET /api/v1/applications/{number}/attachments/{file}": "agency",
+
+	"GET /cabinet/letters":                       "citizen",
+	"GET /cabinet/letters/new":                   "citizen",
+	"POST /cabinet/letters":                      "citizen",
+	"GET /cabinet/letters/{number}":              "citizen",
+	"GET /cabinet/letters/{number}/files/{file}": "citizen",
+	"GET /office/letters":                        "agency",
+	"GET /office/letters/new":                    "agency",
+	"POST /office/letters":                       "agency",
+	"GET /office/letters/{number}":               "agency",
+	"POST /office/letters/{number}/answer":       "agency",
+	"POST /office/letters/{number}/extend":       "agency",
+	"GET /office/letters/{number}/files/{file}":  "agency",
+
+	"POST /api/v1/notifications":     "system",
+	"GET /api/v1/notifications":      "system",
+	"GET /api/v1/notifications/{id}": "system",
+	"GET /office/templates":          "agency",
+	"GET /office/templates/new":      "agency",
+	"POST /office/templates":         "agency",
+	"GET /office/templates/{key}":    "agency",
+
+	"GET /payments":                           "anyone",
+	"POST /payments/find":                     "anyone",
+	"POST /payments/pay":                      "anyone",
+	"GET /payments/return":                    "anyone",
+	"POST /payments/callback":                 "protocol",
+	"GET /cabinet/payments":                   "citizen",
+	"GET /cabinet/payments/receipts/{number}": "citizen",
+	"GET /office/payments":                    "agency",
+	"POST /office/payments/refunds":           "agency",
+	"GET /office/payments/reconciliation":     "agency",
+	"POST /office/payments/reconciliation":    "agency",
+
+	"GET /.well-known/egov-document-keys.json": "anyone",
+	"GET /verify":          "anyone",
+	"GET /verify/{number}": "anyone",
+	"GET /api/v1/documents/{number}/verification":           "anyone",
+	"POST /api/v1/verify":                                   "anyone",
+	"GET /shared/{token}":                                   "anyone",
+	"GET /cabinet/documents":                                "citizen",
+	"GET /cabinet/documents/{number}":                       "citizen",
+	"GET /cabinet/documents/{number}/pdf":                   "citizen",
+	"GET /cabinet/documents/registry/{kind}/{number}/pdf":   "citizen",
+	"POST /cabinet/documents/{number}/shares":               "citizen",
+	"POST /cabinet/documents/{number}/shares/{id}/withdraw": "citizen",
+	"GET /cabinet/documents/{number}/qr":                    "citizen",
+
+	"GET /centers":                          "anyone",
+	"GET /centers/index":                    "anyone",
+	"GET /centers/{slug}":                   "anyone",
+	"GET /centers/{slug}/book":              "citizen",
+	"POST /centers/{slug}/book":             "citizen",
+	"GET /cabinet/bookings":                 "citizen",
+	"POST /cabinet/bookings/{code}/cancel":  "citizen",
+	"POST /cabinet/bookings/{code}/checkin": "citizen",
+	"GET /centers/{slug}/kiosk":             "anyone",
+	"POST /centers/{slug}/kiosk":            "anyone",
+	"POST /centers/{slug}/checkin":          "anyone",
+	"GET /centers/{slug}/board":             "anyone",
+	"GET /centers/{slug}/board/events":      "anyone",
+	"GET /centers/board.js":                 "anyone",
+	"GET /centers/desk":                     "centre",
+	"POST /centers/desk/call":               "centre",
+	"POST /centers/desk/recall":             "centre",
+	"POST /centers/desk/noshow":             "centre",
+	"POST /centers/desk/transfer":           "centre",
+	"POST /centers/desk/serve":              "centre",
+	"GET /centers/{page}/{token}":           "anyone",
+	"POST /centers/{page}/{token}":          "anyone",
+	"GET /api/v1/centers":                   "anyone",
+	"GET /api/v1/centers/index.json":        "anyone",
+	"GET /api/v1/centers/index.csv":         "anyone",
+	"GET /api/v1/centers/{slug}":            "anyone",
 }
 
 // samplePathValues fill the path parameters of the patterns.
@@ -123,8 +238,16 @@ var samplePathValues = map[string]string{
 	"channel": "email",
 	// A login no one has: the admin's POSTs must not disable a real
 	// account before that account's own rows run.
-	"login": "no.such.login",
-	"id":    "1",
+	"login":  "no.such.login",
+	"id":     "1",
+	"number": "7KM2Q9XA4",
+	"page":   "1",
+	"file":   "0000000000000000000000000000000000000000000000000000000000000000",
+	"field":  "full_name",
+	"token":  "no-such-token",
+	"code":   "NOSUCHCODE",
+	"kind":   "id_card",
+	"key":    "applications.submitted",
 }
 
 // matrixActor is one kind of caller: nobody, a citizen or a staff member.
@@ -169,6 +292,12 @@ func allowed(rule string, a matrixActor) bool {
 		return a.name == "admin" || a.name == "auditor"
 	case "auditor":
 		return a.name == "auditor"
+	case "agency":
+		return a.name == "agency_operator" || a.name == "agency_supervisor" || a.name == "other_agency_operator"
+	case "supervisor":
+		return a.name == "agency_supervisor"
+	case "centre":
+		return a.name == "centre_operator"
 	}
 	return false
 }
@@ -312,4 +441,81 @@ func freshSession(t *testing.T, sessions *web.Sessions, accountID int64, data ma
 	}
 	t.Fatal("no session cookie")
 	return nil
+}
+
+// TestAuthorizationMatrixObjects is the matrix's object-level row: every
+// route that names one application, called with a real application of the
+// internal-affairs agency, answers 404 Not Found to an official of another
+// agency and to another person (never 403, so numbers reveal nothing), and
+// lets the application's own agency and applicant in.
+func TestAuthorizationMatrixObjects(t *testing.T) {
+	a, srv := newServer(t)
+	ctx := context.Background()
+	number := submitApplication(t, a)
+	csrfCookie, token := csrfPair(t, srv)
+	session := func(fin, login string, data map[string]string) *http.Cookie {
+		var id int64
+		if fin != "" {
+			acct, err := a.Identity.PersonAccount(ctx, fin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id = acct.ID
+		} else {
+			acct, err := a.Identity.StaffAccount(ctx, login)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id = acct.ID
+		}
+		return freshSession(t, a.Site.Sessions, id, data)
+	}
+	call := func(pattern string, cookie *http.Cookie) int {
+		method, path, _ := strings.Cut(pattern, " ")
+		path = strings.ReplaceAll(path, "{number}", number)
+		path = pathParam.ReplaceAllStringFunc(path, func(m string) string { return samplePathValues[pathParam.FindStringSubmatch(m)[1]] })
+		var body io.Reader
+		if method == http.MethodPost {
+			body = strings.NewReader(url.Values{"csrf_token": {token}}.Encode())
+		}
+		req, _ := http.NewRequest(method, srv.URL+path, body)
+		if method == http.MethodPost {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.AddCookie(csrfCookie)
+		req.AddCookie(cookie)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	checked := 0
+	for _, r := range a.Router.Routes() {
+		if !strings.Contains(r.Pattern, "/applications/{number}") {
+			continue
+		}
+		_, path, _ := strings.Cut(r.Pattern, " ")
+		var outsider, insider *http.Cookie
+		switch {
+		case strings.HasPrefix(path, "/office/") || strings.HasPrefix(path, "/api/"):
+			outsider, insider = session("", "migration.operator", nil), session("", "dim.operator", nil)
+		case strings.HasPrefix(path, "/cabinet/"):
+			outsider, insider = session("2HPL4RM", "", nil), session("5ZQX7KA", "", nil)
+		default:
+			t.Errorf("%s: no owner rule for this route", r.Pattern)
+			continue
+		}
+		checked++
+		if code := call(r.Pattern, outsider); code != http.StatusNotFound {
+			t.Errorf("%s by an outsider: %d, want 404", r.Pattern, code)
+		}
+		if code := call(r.Pattern, insider); code == http.StatusUnauthorized || code == http.StatusForbidden {
+			t.Errorf("%s by its owner: %d", r.Pattern, code)
+		}
+	}
+	if checked < 15 {
+		t.Fatalf("only %d routes name an application", checked)
+	}
 }

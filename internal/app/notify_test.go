@@ -61,7 +61,7 @@ func TestNotifyEndToEnd(t *testing.T) {
 	if _, err := a.Events.DispatchOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	got := receivedMail()
+	got := mailsTo(receivedMail(), "aysel@example.az")
 	if len(got) != 1 {
 		t.Fatalf("SMTP server received %d messages, want 1", len(got))
 	}
@@ -107,6 +107,19 @@ func startSMTP(t *testing.T) (addr string, received func() [][]byte) {
 	}
 }
 
+// mailsTo keeps the mails addressed to addr: the demo's own messages go
+// to the registry's addresses of the demo people too.
+func mailsTo(all [][]byte, addr string) [][]byte {
+	var out [][]byte
+	for _, m := range all {
+		msg, err := mail.ReadMessage(bytes.NewReader(m))
+		if err == nil && strings.Contains(strings.ToLower(msg.Header.Get("To")), strings.ToLower(addr)) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // A person proves an e-mail address is theirs with the code egov mails
 // to it; only then does the account hold it, verified.
 func TestContactVerifiedByEmailCode(t *testing.T) {
@@ -123,7 +136,7 @@ func TestContactVerifiedByEmailCode(t *testing.T) {
 	if _, err := a.Events.DispatchOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	mails := receivedMail()
+	mails := mailsTo(receivedMail(), "tural@example.az")
 	if len(mails) != 1 {
 		t.Fatalf("%d e-mails sent, want 1", len(mails))
 	}
