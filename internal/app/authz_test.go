@@ -186,6 +186,12 @@ var routeAccess = map[string]string{
 	"GET /office/payments":                    "agency",
 	"POST /office/payments/refunds":           "agency",
 	"GET /office/payments/reconciliation":     "agency",
+	"GET /office/documents":                   "agency",
+	"GET /office/documents/{number}":          "agency",
+	"POST /office/documents/{number}/status":  "agency",
+	"GET /admin/document-keys":                "admin",
+	"POST /admin/document-keys/rotate":        "admin",
+	"POST /admin/document-keys/{kid}/revoke":  "admin",
 	"POST /office/payments/reconciliation":    "agency",
 
 	"GET /.well-known/egov-document-keys.json": "anyone",
@@ -248,6 +254,7 @@ var samplePathValues = map[string]string{
 	"code":   "NOSUCHCODE",
 	"kind":   "id_card",
 	"key":    "applications.submitted",
+	"kid":    "no-such-kid",
 }
 
 // matrixActor is one kind of caller: nobody, a citizen or a staff member.

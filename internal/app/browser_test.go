@@ -124,6 +124,8 @@ var browserPages = []browserPage{
 	{path: "/payments/return", status: http.StatusNotFound},
 	{path: "/cabinet/payments", as: "7MJD3TE"},
 	{path: "/office/payments", as: "dim.operator"},
+	{path: "/office/documents", as: "dim.operator"},
+	{path: "/admin/document-keys", as: "admin"},
 	{path: "/office/payments/reconciliation", as: "dim.operator"},
 	{path: "/cabinet/letters/new", as: "5ZQX7KA"},
 	{path: "/office/letters", as: "dim.operator"},

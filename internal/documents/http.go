@@ -61,6 +61,7 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.HandleFunc("POST /cabinet/documents/{number}/shares", people, h.share)
 	rt.HandleFunc("POST /cabinet/documents/{number}/shares/{id}/withdraw", people, h.withdraw)
 	rt.HandleFunc("GET /cabinet/documents/{number}/qr", people, h.qr)
+	h.officeRoutes(rt)
 }
 
 func (h *HTTP) keys(w http.ResponseWriter, r *http.Request) {

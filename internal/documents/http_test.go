@@ -15,9 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/documents"
 	"github.com/egov/egov/internal/identity"
 	"github.com/egov/egov/internal/lang"
+	"github.com/egov/egov/internal/store"
 	"github.com/egov/egov/internal/storetest"
 	"github.com/egov/egov/internal/web"
 )
@@ -31,6 +33,11 @@ var principals = map[string]*web.Principal{
 		Roles: []string{identity.RoleForeigner}},
 	"staff:op": {AccountID: 3, Subject: "staff:op", Name: "Operator", Agency: "justice",
 		Roles: []string{identity.RoleAgencyOperator}},
+	"staff:sup": {AccountID: 5, Subject: "staff:sup", Name: "Supervisor", Agency: "justice",
+		Roles: []string{identity.RoleAgencySupervisor, identity.RoleAgencyOperator}},
+	"staff:other": {AccountID: 6, Subject: "staff:other", Name: "Other agency", Agency: "migration",
+		Roles: []string{identity.RoleAgencyOperator}},
+	"staff:admin": {AccountID: 7, Subject: "staff:admin", Name: "Admin", Roles: []string{identity.RoleAdmin}},
 }
 
 type webFixture struct {
@@ -40,11 +47,12 @@ type webFixture struct {
 	router *web.Router
 	srv    *httptest.Server
 	doc    *documents.Document
+	db     *store.DB
 }
 
 func newWeb(t *testing.T) *webFixture {
 	t.Helper()
-	db := storetest.SQLite(t, documents.Migrations, web.Migrations)
+	db := storetest.SQLite(t, documents.Migrations, web.Migrations, audit.Migrations)
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	svc := documents.New(db, documents.Config{KeyEncryptionKey: kek, BaseURL: "https://egov.test", Now: clk.Now,
 		AgencyName: func(slug string) lang.Text {
@@ -71,7 +79,7 @@ func newWeb(t *testing.T) *webFixture {
 	rt.Handle("GET /static/", web.Public, web.Static())
 	srv := httptest.NewServer(site.Handler(rt, web.NewMetrics()))
 	t.Cleanup(srv.Close)
-	return &webFixture{svc: svc, clk: clk, site: site, router: rt, srv: srv, doc: doc}
+	return &webFixture{svc: svc, clk: clk, site: site, router: rt, srv: srv, doc: doc, db: db}
 }
 
 type client struct {

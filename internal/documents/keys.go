@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/store"
 )
@@ -194,7 +195,7 @@ func (s *Service) key(ctx context.Context, q querier, kid string) (*Key, error) 
 
 // Rotate makes a new signing key for agency. Documents issued from now
 // on are signed with it; the old key stays in the set for verification.
-func (s *Service) Rotate(ctx context.Context, agency string) (*Key, error) {
+func (s *Service) Rotate(ctx context.Context, by, agency string) (*Key, error) {
 	if agency == "" {
 		return nil, errs.E(errs.Invalid, "documents.error.agency_required")
 	}
@@ -205,7 +206,11 @@ func (s *Service) Rotate(ctx context.Context, agency string) (*Key, error) {
 			return err
 		}
 		var err error
-		k, err = s.insertKey(ctx, tx, agency)
+		if k, err = s.insertKey(ctx, tx, agency); err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, audit.Entry{Actor: by, Action: "document_key.rotate", Object: "document_key:" + k.KID,
+			Detail: map[string]string{"agency": agency}})
 		return err
 	})
 	return k, err
@@ -235,7 +240,7 @@ func (s *Service) insertKey(ctx context.Context, q querier, agency string) (*Key
 
 // RevokeKey revokes key kid: every document it signed reads revoked, and
 // the agency's next document is signed by a new key.
-func (s *Service) RevokeKey(ctx context.Context, kid, reason string) error {
+func (s *Service) RevokeKey(ctx context.Context, by, kid, reason string) error {
 	if reason = clean(reason); reason == "" {
 		return errs.E(errs.Invalid, "documents.error.reason_required").Field("reason", "documents.error.reason_required")
 	}
@@ -249,7 +254,8 @@ func (s *Service) RevokeKey(ctx context.Context, kid, reason string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.E(errs.NotFound, "documents.error.key_not_found")
 		}
-		return nil
+		_, err = audit.Append(ctx, tx, audit.Entry{Actor: by, Action: "document_key.revoke", Object: "document_key:" + kid})
+		return err
 	})
 }
 

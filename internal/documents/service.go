@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/lang"
 	"github.com/egov/egov/internal/store"
@@ -248,22 +249,23 @@ func (s *Service) Holder(ctx context.Context, fin string) ([]*Document, error) {
 }
 
 // Revoke withdraws a document for good, with a reason shown to whoever
-// verifies it.
-func (s *Service) Revoke(ctx context.Context, number, reason string) error {
-	return s.setStatus(ctx, number, Revoked, reason, Valid, Suspended)
+// verifies it. by is the actor the audit log records: a staff account
+// ("account:12") or a job ("system:…").
+func (s *Service) Revoke(ctx context.Context, by, number, reason string) error {
+	return s.setStatus(ctx, by, number, Revoked, reason, Valid, Suspended)
 }
 
 // Suspend puts a valid document on hold, with a reason.
-func (s *Service) Suspend(ctx context.Context, number, reason string) error {
-	return s.setStatus(ctx, number, Suspended, reason, Valid)
+func (s *Service) Suspend(ctx context.Context, by, number, reason string) error {
+	return s.setStatus(ctx, by, number, Suspended, reason, Valid)
 }
 
 // Reinstate makes a suspended document valid again.
-func (s *Service) Reinstate(ctx context.Context, number string) error {
-	return s.setStatus(ctx, number, Valid, "", Suspended)
+func (s *Service) Reinstate(ctx context.Context, by, number string) error {
+	return s.setStatus(ctx, by, number, Valid, "", Suspended)
 }
 
-func (s *Service) setStatus(ctx context.Context, number string, to Status, reason string, from ...Status) error {
+func (s *Service) setStatus(ctx context.Context, by, number string, to Status, reason string, from ...Status) error {
 	reason = clean(reason)
 	if to != Valid && reason == "" {
 		return errs.E(errs.Invalid, "documents.error.reason_required").Field("reason", "documents.error.reason_required")
@@ -293,6 +295,13 @@ func (s *Service) setStatus(ctx context.Context, number string, to Status, reaso
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.E(errs.Conflict, "documents.error.status_"+string(d.Status))
 		}
-		return nil
+		// The reason is the official's words about the document, not the
+		// holder's data; the log keeps what changed and why.
+		_, err = audit.Append(ctx, tx, audit.Entry{Actor: by, Action: "document." + statusAction[to],
+			Object: "document:" + d.Number, Detail: map[string]string{"agency": d.Agency, "from": string(d.Status)}})
+		return err
 	})
 }
+
+// statusAction names a change of status in the audit log.
+var statusAction = map[Status]string{Valid: "reinstate", Suspended: "suspend", Revoked: "revoke"}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/documents"
 	"github.com/egov/egov/internal/lang"
 	"github.com/egov/egov/internal/store"
@@ -120,7 +121,7 @@ func TestIssueAndVerify(t *testing.T) {
 		})
 		t.Run("RotatedStillVerifies", func(t *testing.T) {
 			old := d.KID
-			k, err := svc.Rotate(ctx, "justice")
+			k, err := svc.Rotate(ctx, "system:test", "justice")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,29 +144,29 @@ func TestIssueAndVerify(t *testing.T) {
 		})
 		t.Run("Revoked", func(t *testing.T) {
 			d4, _ := svc.Issue(ctx, sampleIssue("app:revoke"))
-			if err := svc.Revoke(ctx, d4.Number, ""); err == nil {
+			if err := svc.Revoke(ctx, "system:test", d4.Number, ""); err == nil {
 				t.Fatal("revoked without a reason")
 			}
-			if err := svc.Revoke(ctx, d4.Number, "Issued in error"); err != nil {
+			if err := svc.Revoke(ctx, "system:test", d4.Number, "Issued in error"); err != nil {
 				t.Fatal(err)
 			}
 			r, _ := svc.Verify(ctx, d4.Number)
 			if r.Status != documents.Revoked || r.Reason != "Issued in error" {
 				t.Fatalf("got %s %q", r.Status, r.Reason)
 			}
-			if err := svc.Reinstate(ctx, d4.Number); err == nil {
+			if err := svc.Reinstate(ctx, "system:test", d4.Number); err == nil {
 				t.Fatal("reinstated a revoked document")
 			}
 		})
 		t.Run("Suspended", func(t *testing.T) {
 			d5, _ := svc.Issue(ctx, sampleIssue("app:suspend"))
-			if err := svc.Suspend(ctx, d5.Number, "Under review"); err != nil {
+			if err := svc.Suspend(ctx, "system:test", d5.Number, "Under review"); err != nil {
 				t.Fatal(err)
 			}
 			if r, _ := svc.Verify(ctx, d5.JWS); r.Status != documents.Suspended || r.Reason != "Under review" {
 				t.Fatalf("got %s %q", r.Status, r.Reason)
 			}
-			if err := svc.Reinstate(ctx, d5.Number); err != nil {
+			if err := svc.Reinstate(ctx, "system:test", d5.Number); err != nil {
 				t.Fatal(err)
 			}
 			if r, _ := svc.Verify(ctx, d5.JWS); r.Status != documents.Valid {
@@ -179,7 +180,7 @@ func TestIssueAndVerify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := svc.RevokeKey(ctx, d6.KID, "Key compromised"); err != nil {
+			if err := svc.RevokeKey(ctx, "system:test", d6.KID, "Key compromised"); err != nil {
 				t.Fatal(err)
 			}
 			if r, _ := svc.Verify(ctx, d6.Number); r.Status != documents.Revoked || r.Reason != "Key compromised" {
@@ -204,7 +205,7 @@ func TestIssueAndVerify(t *testing.T) {
 				t.Fatalf("got %s, want expired", r.Status)
 			}
 		})
-	}, documents.Migrations)
+	}, documents.Migrations, audit.Migrations)
 }
 
 func TestIssueIdempotent(t *testing.T) {
