@@ -126,6 +126,8 @@ var browserPages = []browserPage{
 	{path: "/office/payments", as: "dim.operator"},
 	{path: "/office/documents", as: "dim.operator"},
 	{path: "/admin/document-keys", as: "admin"},
+	{path: "/admin/centres", as: "admin"},
+	{path: "/admin/centres/baku-1", as: "admin"},
 	{path: "/office/payments/reconciliation", as: "dim.operator"},
 	{path: "/cabinet/letters/new", as: "5ZQX7KA"},
 	{path: "/office/letters", as: "dim.operator"},

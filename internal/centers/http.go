@@ -59,6 +59,7 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.HandleFunc("GET /centers/{slug}/board", web.Public, h.board)
 	rt.HandleFunc("GET /centers/{slug}/board/events", web.Public, h.boardEvents)
 	rt.HandleFunc("GET /centers/board.js", web.Public, h.boardScript)
+	h.adminRoutes(rt)
 	rt.HandleFunc("GET /centers/desk", operators, h.desk)
 	for _, action := range []string{"call", "recall", "noshow", "transfer", "serve"} {
 		rt.HandleFunc("POST /centers/desk/"+action, operators, h.deskAction)

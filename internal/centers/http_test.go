@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/centers"
 	"github.com/egov/egov/internal/identity"
 	"github.com/egov/egov/internal/lang"
@@ -39,13 +40,14 @@ var principals = map[string]*web.Principal{
 		Roles: []string{identity.RoleCitizen}},
 	"staff:asan.operator": {AccountID: 50, Subject: "staff:asan.operator", Name: "ASAN Operator", Centre: "baku-1",
 		Roles: []string{identity.RoleCentreOperator}},
+	"staff:admin": {AccountID: 52, Subject: "staff:admin", Name: "Admin", Roles: []string{identity.RoleAdmin}},
 	"staff:dim.operator": {AccountID: 51, Subject: "staff:dim.operator", Name: "DİM Operator", Agency: "internal-affairs",
 		Roles: []string{identity.RoleAgencyOperator}},
 }
 
 func newWeb(t *testing.T) *webFixture {
 	t.Helper()
-	db := storetest.SQLite(t, append(slices.Clone(migrations), web.Migrations)...)
+	db := storetest.SQLite(t, append(slices.Clone(migrations), web.Migrations, audit.Migrations)...)
 	f := newFixture(t, db)
 	site := web.NewSite(db, web.Options{Secret: []byte("web-test-secret-0123456789abcdef"),
 		Logger: slog.New(slog.DiscardHandler)})
@@ -155,6 +157,7 @@ func TestRoutes(t *testing.T) {
 	w := newWeb(t)
 	people := "roles:" + identity.RoleCitizen + "," + identity.RoleForeigner
 	ops := "roles:" + identity.RoleCentreOperator
+	admin := "roles:" + identity.RoleAdmin
 	wantRoutes := map[string]string{
 		"GET /centers": "public", "GET /centers/index": "public", "GET /centers/{slug}": "public",
 		"GET /centers/{slug}/book": people, "POST /centers/{slug}/book": people,
@@ -168,6 +171,8 @@ func TestRoutes(t *testing.T) {
 		"GET /centers/{page}/{token}": "public", "POST /centers/{page}/{token}": "public",
 		"GET /api/v1/centers": "public", "GET /api/v1/centers/{slug}": "public",
 		"GET /api/v1/centers/index.json": "public", "GET /api/v1/centers/index.csv": "public",
+		"GET /admin/centres": admin, "POST /admin/centres/priority": admin,
+		"GET /admin/centres/{slug}": admin, "POST /admin/centres/{slug}": admin,
 	}
 	var paths map[string]map[string]any
 	if err := json.Unmarshal(centers.OpenAPIPaths, &paths); err != nil {
