@@ -2,10 +2,8 @@ package centers_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
-	"slices"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -14,30 +12,27 @@ import (
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/store"
 	"github.com/egov/egov/internal/storetest"
+	"github.com/egov/egov/internal/web/localetest"
 )
 
-func TestLocalesComplete(t *testing.T) {
-	keys := map[string][]string{}
-	for _, l := range []string{"az", "en", "ru"} {
-		b, err := os.ReadFile("locales/" + l + ".json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]string
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
-		}
-		for k, v := range m {
-			if v == "" {
-				t.Errorf("%s: %s is empty", l, k)
-			}
-			keys[l] = append(keys[l], k)
-		}
-		slices.Sort(keys[l])
+func TestMessages(t *testing.T) {
+	var dynamic []string
+	for _, d := range centers.Weekdays {
+		dynamic = append(dynamic, "centers.weekday."+d.String())
 	}
-	if !slices.Equal(keys["az"], keys["en"]) || !slices.Equal(keys["ru"], keys["en"]) {
-		t.Error("the languages have different messages")
+	for _, c := range centers.Criteria {
+		dynamic = append(dynamic, "centers.index.criterion_"+c.Key)
 	}
+	for _, level := range []string{"centre", "service", "agency"} {
+		dynamic = append(dynamic, "centers.index.level_"+level, "centers.index.name_"+level)
+	}
+	for score := 1; score <= 5; score++ {
+		dynamic = append(dynamic, fmt.Sprintf("centers.rate.score_%d", score))
+	}
+	for _, s := range []string{centers.Booked, centers.CheckedIn, centers.Cancelled, centers.Lapsed} {
+		dynamic = append(dynamic, "centers.booking."+s)
+	}
+	localetest.Check(t, localetest.Module{Prefix: "centers.", Dynamic: dynamic})
 }
 
 // TestServeOnce: two clicks on "serve" at once open one application; a
