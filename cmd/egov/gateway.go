@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/egov/egov/internal/config"
 	"github.com/egov/egov/internal/gateway"
 	"github.com/egov/egov/internal/store"
+	"github.com/egov/egov/internal/web"
 )
 
 // gatewayOptions are the flags of `egov gateway …`.
@@ -25,13 +27,15 @@ type gatewayOptions struct {
 	xRoadID  string
 	evidence string
 	config   string
+	bodies   bool
 }
 
 func (o *gatewayOptions) register(fs *flag.FlagSet) {
 	fs.Int64Var(&o.seq, "seq", 0, "gateway evidence: the message's sequence number in the log")
 	fs.StringVar(&o.xRoadID, "x-road-id", "", "gateway evidence: the exchange's X-Road-Id (its request's message)")
 	fs.StringVar(&o.evidence, "file", "-", "gateway check: the evidence JSON to check (- for standard input)")
-	fs.StringVar(&o.config, "gateway-config", "", "gateway serve: the security server's configuration (JSON; see internal/gateway/standalone.go)")
+	fs.StringVar(&o.config, "gateway-config", "", "gateway serve, verify, evidence: the security server's configuration (JSON; see internal/gateway/standalone.go); verify and evidence without it work on egov's own log")
+	fs.BoolVar(&o.bodies, "bodies", false, "gateway evidence: include the exchange's request and response bodies, opened with the server's secret (kept only with keep_bodies / -gateway-keep-bodies)")
 }
 
 // gatewayCommand runs `egov gateway verify`, `egov gateway evidence` and
@@ -43,12 +47,11 @@ func gatewayCommand(ctx context.Context, sub string, cfg *config.Config, logger 
 	case "serve":
 		return gatewayServe(ctx, cfg, logger, stdout, opts.config)
 	}
-	db, err := app.Open(ctx, cfg)
+	g, closeDB, err := openGateway(ctx, cfg, logger, opts.config)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	g := gateway.New(db, logger)
+	defer closeDB()
 	switch sub {
 	case "verify":
 		report, err := g.Verify(ctx)
@@ -61,6 +64,9 @@ func gatewayCommand(ctx context.Context, sub string, cfg *config.Config, logger 
 		}
 		fmt.Fprintf(stdout, "message log intact: %d messages, %d signatures, signed up to seq %d\n",
 			report.Messages, report.Signatures, report.SignedUpTo)
+		if report.AnchorSeq > 0 {
+			fmt.Fprintf(stdout, "entries up to seq %d were cut by retention; verified from the signed anchor there\n", report.AnchorSeq)
+		}
 		return nil
 	case "evidence":
 		seq := opts.seq
@@ -86,11 +92,63 @@ func gatewayCommand(ctx context.Context, sub string, cfg *config.Config, logger 
 		if err != nil {
 			return err
 		}
+		if opts.bodies {
+			if ev.Bodies, err = g.MessageBodies(ctx, seq); err != nil {
+				return fmt.Errorf("bodies of message %d: %w", seq, err)
+			}
+		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(ev)
 	}
 	return fmt.Errorf("unknown command \"gateway %s\" (want serve, verify, evidence or check)", sub)
+}
+
+// openGateway opens the message log to verify or export from: a
+// standalone server's (its database in the data directory or
+// EGOV_DATABASE_URL, its secret from its configuration), or egov's own
+// (its secret the site secret).
+func openGateway(ctx context.Context, cfg *config.Config, logger *slog.Logger, confPath string) (*gateway.Gateway, func(), error) {
+	var opts gateway.Options
+	var db *store.DB
+	var err error
+	if confPath != "" {
+		conf, err := gateway.LoadStandalone(confPath)
+		if err != nil {
+			return nil, nil, err
+		}
+		if opts, err = conf.Options(); err != nil {
+			return nil, nil, err
+		}
+		if db, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir); err != nil {
+			return nil, nil, err
+		}
+		if err := db.Migrate(ctx, gateway.Migrations); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+	} else {
+		if db, err = app.Open(ctx, cfg); err != nil {
+			return nil, nil, err
+		}
+		if opts.Secret, err = web.LoadSecret(ctx, db, cfg.Secret); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+	}
+	g := gateway.New(db, logger)
+	if err := g.Configure(opts); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return g, func() { db.Close() }, nil
+}
+
+func pprofMux() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	return mux
 }
 
 // gatewayCheck verifies exported evidence without any database: the
@@ -163,6 +221,11 @@ func gatewayServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, 
 	signCtx, stopSigner := context.WithCancel(ctx)
 	defer stopSigner()
 	go g.RunSigner(signCtx, 10*time.Second)
+	if addr := os.Getenv("EGOV_PPROF_ADDR"); addr != "" {
+		// For profiling the hot path (bench/gateway): net/http/pprof's
+		// handlers on a loopback address of the operator's choosing.
+		go http.ListenAndServe(addr, pprofMux())
+	}
 	fmt.Fprintf(stdout, "security server of %s: systems at http://%s, security servers at https://%s\n",
 		conf.Member, lnSystems.Addr(), lnPeers.Addr())
 	select {

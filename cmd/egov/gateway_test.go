@@ -202,13 +202,18 @@ func TestTwoGatewayProcesses(t *testing.T) {
 	servers := map[string]string{portalMember: "https://" + portalTLS, populationMember: "https://" + populationTLS}
 	startGateway(t, "population", map[string]any{"_dir": dir, "member": populationMember, "cert": "population.pem",
 		"key": "population-key.pem", "ca": "ca.pem", "listen": freeAddr(t), "listen_tls": populationTLS, "servers": servers,
+		"secret":   "the population server's secret",
 		"members":  members,
 		"services": []map[string]any{{"id": personsService, "url": registry.URL, "base_path": "/persons", "openapi": "persons.json"}},
 		"grants":   []map[string]any{{"client": portalMember + "/portal", "service": personsService}},
 	})
 	const portalKey, otherKey = "egk_portal-system-key", "egk_other-system-key"
+	if err := os.WriteFile(filepath.Join(dir, "portal-secret"), []byte("the portal server's secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	portal, portalData := startGateway(t, "portal", map[string]any{"_dir": dir, "member": portalMember, "cert": "portal.pem",
 		"key": "portal-key.pem", "ca": "ca.pem", "listen": freeAddr(t), "listen_tls": portalTLS, "servers": servers,
+		"secret_file": "portal-secret", "keep_bodies": true, "retention": "8760h",
 		"members": members,
 		"keys": []map[string]any{{"client": portalMember + "/portal", "sha256": sha(portalKey)},
 			{"client": portalMember + "/other", "sha256": sha(otherKey)}},
@@ -293,5 +298,25 @@ func TestTwoGatewayProcesses(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"gateway", "verify", "-data-dir", portalData}, &out, &out); err != nil || !strings.Contains(out.String(), "intact") {
 		t.Errorf("the portal server's log: %v %s", err, out.String())
+	}
+
+	// It kept the bodies sealed: not in its files in clear, but in the
+	// evidence when asked for with its configuration (and so its secret).
+	files, _ := filepath.Glob(filepath.Join(portalData, "*"))
+	for _, f := range files {
+		if raw, _ := os.ReadFile(f); bytes.Contains(raw, []byte(`"fin":"5ZQX7KA"`)) {
+			t.Errorf("%s holds the response body in clear", f)
+		}
+	}
+	out.Reset()
+	err = run(context.Background(), []string{"gateway", "evidence", "-x-road-id", "two-processes-1", "-bodies",
+		"-gateway-config", filepath.Join(dir, "portal.json"), "-data-dir", portalData}, &out, &out)
+	var ev struct{ Bodies struct{ Response []byte } }
+	if err != nil || json.Unmarshal(out.Bytes(), &ev) != nil || !bytes.Contains(ev.Bodies.Response, []byte(`"fin":"5ZQX7KA"`)) {
+		t.Errorf("evidence with bodies: %v %s", err, out.String())
+	}
+	var checked bytes.Buffer
+	if err := gatewayCheck(bytes.NewReader(out.Bytes()), &checked, "-"); err != nil {
+		t.Errorf("the evidence with bodies does not check: %v", err)
 	}
 }

@@ -25,6 +25,9 @@ type Evidence struct {
 	Message   Message
 	Chain     []Message
 	Signature *HeadSignature // nil while the message is not signed yet
+	// Bodies are the exchange's bodies, opened with the server's secret,
+	// when asked for and kept; VerifyEvidence checks the response's hash.
+	Bodies *Bodies `json:",omitempty"`
 }
 
 // HeadSignature is the security server's signature over the chain head
@@ -85,6 +88,9 @@ func VerifyEvidence(ev *Evidence) error {
 	prev := ev.Message
 	if MessageHash(prev) != prev.Hash {
 		return fmt.Errorf("gateway: evidence: message %d is altered", prev.Seq)
+	}
+	if ev.Bodies != nil && BodyHash(ev.Bodies.Response) != prev.ResponseHash {
+		return fmt.Errorf("gateway: evidence: the response body is not the one message %d logged", prev.Seq)
 	}
 	for _, m := range ev.Chain {
 		if m.Seq != prev.Seq+1 || m.PrevHash != prev.Hash || MessageHash(m) != m.Hash {

@@ -29,6 +29,7 @@ import (
 	"embed"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -69,6 +70,7 @@ type Gateway struct {
 	mu        sync.RWMutex
 	providers map[string]http.Handler // by unversioned service ID
 	specs     sync.Map                // service ID + openapi hash → *apiSpec
+	remote    sync.Map                // service ID + provider URL → reverse proxy
 
 	// MaxBody is the largest request or response body accepted (bytes).
 	MaxBody int64
@@ -77,6 +79,13 @@ type Gateway struct {
 	key    *signingKey
 
 	peer *peering // set by Peer: this server among others
+
+	logs logBatcher // group commit of the message log
+	conf confCache  // configuration read by every exchange (cache.go)
+
+	opts       Options // set by Configure
+	keySealer  *sealer // seals the signing key (nil without a secret)
+	bodySealer *sealer // seals logged bodies (nil without a secret)
 }
 
 // New returns the gateway on db.
@@ -100,6 +109,32 @@ func (g *Gateway) provider(id ServiceID) http.Handler {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	return g.providers[id.Unversioned().String()]
+}
+
+// providerFor is the handler serving svc: the one attached in process,
+// else a reverse proxy to its provider URL (made once per URL, so its
+// connections are reused).
+func (g *Gateway) providerFor(svc *Service) http.Handler {
+	if h := g.provider(svc.ID); h != nil || svc.ProviderURL == "" {
+		return h
+	}
+	key := svc.ID.Unversioned().String() + "|" + svc.ProviderURL
+	if h, ok := g.remote.Load(key); ok {
+		return h.(http.Handler)
+	}
+	u, err := url.Parse(svc.ProviderURL)
+	if err != nil {
+		return nil
+	}
+	h, _ := g.remote.LoadOrStore(key, httpProvider(u))
+	return h.(http.Handler)
+}
+
+// attach attaches the in-process provider of a service just registered.
+func (g *Gateway) attach(svc *Service, h http.Handler) {
+	if h != nil {
+		g.AttachProvider(svc.ID, h)
+	}
 }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

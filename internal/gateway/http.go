@@ -38,10 +38,12 @@ func Locales() *embed.FS { return &localesFS }
 //	/r1/                    the REST protocol; the protocol authenticates (public at the web layer)
 //	GET /cabinet/data-access  a person's data tracker (citizen)
 //	GET /audit/data-access    every read, filtered (auditor)
+//	/admin/gateway/…          members, subsystems, groups, services, access rights, API keys (admin; admin_http.go)
 func (h *HTTP) Routes(rt *web.Router) {
 	rt.Handle("/r1/", web.Public, h.gw)
 	rt.HandleFunc("GET /cabinet/data-access", web.Roles("citizen"), h.cabinet)
 	rt.HandleFunc("GET /audit/data-access", web.Roles("auditor"), h.audit)
+	h.adminRoutes(rt)
 }
 
 type trackerData struct {

@@ -1,26 +1,71 @@
 package gateway
 
 import (
+	"encoding/xml"
 	"net/http"
 	"strings"
 )
 
 // The REST metaservices (X-Road's Service Metadata Protocol for REST).
 
+// With Accept: application/xml the same answers are XML: listClients as
+// the Service Metadata Protocol's clientList (PR-META), listMethods and
+// allowedMethods with the JSON's names as elements under
+// restServiceDetailsList, each endpoint an <endpoint> of endpoint_list.
+
 type metaEndpoints struct {
-	Service []metaService `json:"service"`
+	XMLName xml.Name      `json:"-" xml:"restServiceDetailsList"`
+	Service []metaService `json:"service" xml:"service"`
 }
 
 type metaService struct {
-	MemberClass    string     `json:"member_class"`
-	MemberCode     string     `json:"member_code"`
-	ObjectType     string     `json:"object_type"`
-	ServiceCode    string     `json:"service_code"`
-	ServiceType    string     `json:"service_type"`
-	ServiceVersion string     `json:"service_version,omitempty"`
-	SubsystemCode  string     `json:"subsystem_code"`
-	XRoadInstance  string     `json:"xroad_instance"`
-	EndpointList   []Endpoint `json:"endpoint_list"`
+	MemberClass    string     `json:"member_class" xml:"member_class"`
+	MemberCode     string     `json:"member_code" xml:"member_code"`
+	ObjectType     string     `json:"object_type" xml:"object_type"`
+	ServiceCode    string     `json:"service_code" xml:"service_code"`
+	ServiceType    string     `json:"service_type" xml:"service_type"`
+	ServiceVersion string     `json:"service_version,omitempty" xml:"service_version,omitempty"`
+	SubsystemCode  string     `json:"subsystem_code" xml:"subsystem_code"`
+	XRoadInstance  string     `json:"xroad_instance" xml:"xroad_instance"`
+	EndpointList   []Endpoint `json:"endpoint_list" xml:"endpoint_list>endpoint"`
+}
+
+// xmlClientList is listClients in PR-META's XML.
+type xmlClientList struct {
+	XMLName xml.Name        `xml:"xrd:clientList"`
+	XRD     string          `xml:"xmlns:xrd,attr"`
+	ID      string          `xml:"xmlns:id,attr"`
+	Member  []xmlClientItem `xml:"xrd:member"`
+}
+
+type xmlClientItem struct {
+	ID struct {
+		ObjectType    string `xml:"id:objectType,attr"`
+		XRoadInstance string `xml:"id:xRoadInstance"`
+		MemberClass   string `xml:"id:memberClass"`
+		MemberCode    string `xml:"id:memberCode"`
+		SubsystemCode string `xml:"id:subsystemCode,omitempty"`
+	} `xml:"xrd:id"`
+	Name string `xml:"xrd:name"`
+}
+
+// xmlOf is v as XML when it has an XML form.
+func xmlOf(v any) ([]byte, error) {
+	if c, ok := v.(metaClients); ok {
+		l := xmlClientList{XRD: "http://x-road.eu/xsd/xroad.xsd", ID: "http://x-road.eu/xsd/identifiers"}
+		for _, m := range c.Member {
+			var it xmlClientItem
+			it.ID.ObjectType, it.ID.XRoadInstance, it.ID.MemberClass = m.ID.ObjectType, m.ID.XRoadInstance, m.ID.MemberClass
+			it.ID.MemberCode, it.ID.SubsystemCode, it.Name = m.ID.MemberCode, m.ID.SubsystemCode, m.Name
+			l.Member = append(l.Member, it)
+		}
+		v = l
+	}
+	b, err := xml.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(xml.Header), append(b, '\n')...), nil
 }
 
 type metaClients struct {
@@ -141,7 +186,11 @@ func (g *Gateway) answerMeta(w http.ResponseWriter, r *http.Request, ex *exchang
 	body := raw
 	if body == nil {
 		var err error
-		body, err = jsonBytes(v)
+		if wantsXML(r.Header.Values("Accept")) {
+			body, err = xmlOf(v)
+		} else {
+			body, err = jsonBytes(v)
+		}
 		if err != nil {
 			return xerr(ErrServiceFailed, "Could not encode the answer.")
 		}
@@ -154,7 +203,7 @@ func (g *Gateway) answerMeta(w http.ResponseWriter, r *http.Request, ex *exchang
 	if e := checkPeerRequest(r.Context(), r, ex); e != nil {
 		return e
 	}
-	if err := g.log(r.Context(), ex, http.StatusOK, "", BodyHash(body), nil); err != nil {
+	if err := g.log(r.Context(), ex, http.StatusOK, "", body, nil); err != nil {
 		return g.dbError(err)
 	}
 	if ex.client.Instance != "" {
@@ -167,7 +216,11 @@ func (g *Gateway) answerMeta(w http.ResponseWriter, r *http.Request, ex *exchang
 	if ex.service.Code == "" {
 		w.Header().Del(HeaderService)
 	}
-	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	if raw == nil {
+		w.Header().Set("Content-Type", contentTypeOf(body))
+	} else {
+		w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	}
 	if err := g.signPeerResponse(r.Context(), w, ex, http.StatusOK, body); err != nil {
 		return xerr(ErrSignature, "The response could not be signed.")
 	}

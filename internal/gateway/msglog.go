@@ -60,28 +60,6 @@ func MessageHash(m Message) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// appendMessage adds m to the log in tx, chained to the head (whose row
-// lock serialises appenders), and returns it with Seq, At and hashes set.
-func appendMessage(ctx context.Context, tx *sql.Tx, m Message) (Message, error) {
-	err := tx.QueryRowContext(ctx, `UPDATE gateway_message_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&m.Seq, &m.PrevHash)
-	if err != nil {
-		return Message{}, fmt.Errorf("gateway: message log head: %w", err)
-	}
-	m.At = now()
-	m.Hash = MessageHash(m)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO gateway_messages (seq, at, x_road_id, request_id, client_id, service_id, method,
-		user_id, purpose, issue, status, error_type, request_hash, response_hash, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-		m.Seq, m.At, m.XRoadID, m.RequestID, m.Client, m.Service, m.Method, m.UserID, m.Purpose, m.Issue,
-		m.Status, m.ErrorType, m.RequestHash, m.ResponseHash, m.PrevHash, m.Hash); err != nil {
-		return Message{}, fmt.Errorf("gateway: log message %d: %w", m.Seq, err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE gateway_message_head SET hash = $1 WHERE id = 1`, m.Hash); err != nil {
-		return Message{}, err
-	}
-	return m, nil
-}
-
 // Messages returns logged exchanges with the given X-Road-Id.
 func (g *Gateway) Messages(ctx context.Context, xRoadID string) ([]Message, error) {
 	rows, err := g.db.QueryContext(ctx, `SELECT `+messageColumns+` FROM gateway_messages WHERE x_road_id = $1 ORDER BY seq`, xRoadID)
@@ -117,63 +95,82 @@ type signingKey struct {
 	key *ecdsa.PrivateKey
 }
 
-// signingKey loads the newest key, creating one on first use. (Keys are
-// stored in the database in PKCS #8; encrypting them at rest under the
-// site secret is left for the standalone security server.)
+// signingKey loads the newest key, creating one on first use. Keys are
+// kept sealed under a key derived from the server's secret; a key stored
+// in clear by an older version is sealed as it is loaded.
 func (g *Gateway) signingKey(ctx context.Context) (*signingKey, error) {
 	if g.key != nil {
 		return g.key, nil
 	}
-	load := func() (*signingKey, error) {
-		var id, priv string
-		err := g.db.QueryRowContext(ctx, `SELECT id, private_key FROM gateway_keys ORDER BY created_at DESC, id LIMIT 1`).Scan(&id, &priv)
-		if err != nil {
-			return nil, err
-		}
-		der, err := base64.StdEncoding.DecodeString(priv)
-		if err != nil {
-			return nil, err
-		}
-		k, err := x509.ParsePKCS8PrivateKey(der)
-		if err != nil {
-			return nil, err
-		}
-		ek, ok := k.(*ecdsa.PrivateKey)
-		if !ok {
-			return nil, errors.New("gateway: signing key is not ECDSA")
-		}
-		return &signingKey{id: id, key: ek}, nil
+	if g.keySealer == nil {
+		return nil, errors.New("gateway: no secret configured: the message log's signing key is sealed under it")
 	}
-	k, err := load()
+	k, err := g.loadSigningKey(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
+		if err := g.createSigningKey(ctx); err != nil {
 			return nil, err
 		}
-		der, err := x509.MarshalPKCS8PrivateKey(priv)
-		if err != nil {
-			return nil, err
-		}
-		pub, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
-		if err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(pub)
-		id := hex.EncodeToString(sum[:8])
-		// Two replicas may race: the first key stays, both load it.
-		if _, err := g.db.ExecContext(ctx, `INSERT INTO gateway_keys (id, private_key, public_key, created_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT DO NOTHING`, id, base64.StdEncoding.EncodeToString(der), base64.StdEncoding.EncodeToString(pub), now()); err != nil {
-			return nil, err
-		}
-		k, err = load()
-		if err != nil {
-			return nil, err
-		}
-	} else if err != nil {
+		k, err = g.loadSigningKey(ctx)
+	}
+	if err != nil {
 		return nil, err
 	}
 	g.key = k
 	return k, nil
+}
+
+func (g *Gateway) loadSigningKey(ctx context.Context) (*signingKey, error) {
+	var id, stored string
+	err := g.db.QueryRowContext(ctx, `SELECT id, private_key FROM gateway_keys ORDER BY created_at DESC, id LIMIT 1`).Scan(&id, &stored)
+	if err != nil {
+		return nil, err
+	}
+	var der []byte
+	if strings.HasPrefix(stored, sealedPrefix) {
+		if der, err = g.keySealer.open("key "+id, stored); err != nil {
+			return nil, err
+		}
+	} else {
+		if der, err = base64.StdEncoding.DecodeString(stored); err != nil {
+			return nil, fmt.Errorf("gateway: key %s: %w", id, err)
+		}
+		// Stored in clear before keys were sealed: seal it now. The guard
+		// on the old value lets two replicas race harmlessly.
+		if _, err := g.db.ExecContext(ctx, `UPDATE gateway_keys SET private_key = $1 WHERE id = $2 AND private_key = $3`,
+			g.keySealer.seal("key "+id, der), id, stored); err != nil {
+			return nil, err
+		}
+	}
+	pk, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: key %s: %w", id, err)
+	}
+	ek, ok := pk.(*ecdsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("gateway: signing key is not ECDSA")
+	}
+	return &signingKey{id: id, key: ek}, nil
+}
+
+func (g *Gateway) createSigningKey(ctx context.Context) error {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(pub)
+	id := hex.EncodeToString(sum[:8])
+	// Two replicas may race: the first key stays, both load it.
+	_, err = g.db.ExecContext(ctx, `INSERT INTO gateway_keys (id, private_key, public_key, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT DO NOTHING`, id, g.keySealer.seal("key "+id, der), base64.StdEncoding.EncodeToString(pub), now())
+	return err
 }
 
 func headDigest(seq int64, hash string) []byte {
@@ -214,7 +211,8 @@ func (g *Gateway) SignHead(ctx context.Context) (int64, error) {
 	return seq, nil
 }
 
-// RunSigner signs the head every interval until ctx ends.
+// RunSigner signs the head every interval, and applies the retention,
+// until ctx ends.
 func (g *Gateway) RunSigner(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -227,6 +225,7 @@ func (g *Gateway) RunSigner(ctx context.Context, interval time.Duration) {
 		if _, err := g.SignHead(ctx); err != nil && ctx.Err() == nil {
 			g.logger.Warn("gateway: sign message log head", "err", err)
 		}
+		g.prune(ctx)
 	}
 }
 
@@ -245,9 +244,11 @@ type VerifyReport struct {
 	Messages   int64 // messages checked
 	Signatures int   // signatures checked
 	SignedUpTo int64 // the highest seq covered by a good signature
+	AnchorSeq  int64 // where retention cut the log (0: never cut)
 }
 
-// Verify walks the message log from seq 1 to the head: contiguous seqs,
+// Verify walks the message log from seq 1 (or from the anchor retention
+// left, whose signature it checks first) to the head: contiguous seqs,
 // each PrevHash the hash before it, each Hash its contents', the head's
 // hash the last one's; then checks every signature: it names a hash the
 // chain has at its seq and verifies under its key. The first problem is a
@@ -302,6 +303,18 @@ func (g *Gateway) Verify(ctx context.Context) (VerifyReport, error) {
 	}
 
 	next, prev := int64(1), GenesisHash
+	a, err := g.anchor(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if a != nil {
+		pub, err := keyOf(a.KeyID)
+		sig, derr := base64.StdEncoding.DecodeString(a.Signature)
+		if err != nil || derr != nil || !ecdsa.VerifyASN1(pub, headDigest(a.Seq, a.Hash), sig) {
+			return rep, &BrokenError{Seq: a.Seq, Reason: "the retention anchor's signature does not verify"}
+		}
+		next, prev, rep.AnchorSeq = a.Seq+1, a.Hash, a.Seq
+	}
 	const page = 1000
 	for next <= headSeq {
 		rows, err := g.db.QueryContext(ctx, `SELECT `+messageColumns+` FROM gateway_messages WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT `+strconv.Itoa(page), next, headSeq)

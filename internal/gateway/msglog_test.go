@@ -99,6 +99,7 @@ func TestSignerKeyShared(t *testing.T) {
 		}
 		cancel()
 		other := gateway.New(db, nil)
+		other.Configure(gateway.Options{Secret: testSecret})
 		other.AttachProvider(persons, f.prov)
 		other.Client(portal).Get(context.Background(), persons.String(), "/5ZQX7KA", "", "test")
 		if _, err := other.SignHead(context.Background()); err != nil {

@@ -12,8 +12,8 @@ import (
 // as X-Road writes them: "*" stands for one path segment, "**" for any
 // rest of the path, and method "*" for any method.
 type Endpoint struct {
-	Method string `json:"method"`
-	Path   string `json:"path"`
+	Method string `json:"method" xml:"method"`
+	Path   string `json:"path" xml:"path"`
 }
 
 // AllEndpoints is the whole service, for a grant.

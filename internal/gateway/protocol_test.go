@@ -78,6 +78,9 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	gw := gateway.New(db, slog.New(slog.DiscardHandler))
+	if err := gw.Configure(gateway.Options{Secret: testSecret}); err != nil {
+		t.Fatal(err)
+	}
 	f := &fixture{gw: gw, prov: &provider{}}
 	for _, c := range []gateway.ClientID{population, portal, erp} {
 		if err := gw.RegisterMember(ctx, c.MemberID(), "member "+c.Member); err != nil {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,6 +33,7 @@ type exchange struct {
 	userID, purpose    string
 	issue, represented string
 	requestHash        string
+	body               []byte // the request body, once read
 }
 
 // ServeHTTP serves the REST protocol at /r1/… to its member's systems (and
@@ -70,13 +69,13 @@ func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, ex *exchange, e *
 	if e.Status >= 500 && e.Type != ErrAccessDenied && e.Type != ErrUnknownService {
 		g.logger.Warn("gateway: exchange failed", "type", e.Type, "message", e.Message, "x_road_id", ex.xRoadID)
 	}
-	body, _ := json.Marshal(e)
-	if err := g.log(r.Context(), ex, e.Status, e.Type, BodyHash(append(body, '\n')), nil); err != nil {
+	body := xroadErrorBody(r, e)
+	if err := g.log(r.Context(), ex, e.Status, e.Type, body, nil); err != nil {
 		g.logger.Error("gateway: log failed exchange", "err", err, "x_road_id", ex.xRoadID)
 	}
 	w.Header().Set(HeaderID, ex.xRoadID)
 	w.Header().Set(HeaderRequestID, ex.requestID)
-	writeXRoadError(w, e)
+	writeXRoadError(w, r, e, body)
 }
 
 // maxURI is the longest request URI accepted (§4.2 suggests limiting it).
@@ -189,7 +188,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 	if err != nil {
 		return g.dbError(err)
 	}
-	h := g.provider(service)
+	h := g.providerFor(svc)
 	if h == nil {
 		return xerr(ErrServiceFailed, "No provider is attached to service "+service.String())
 	}
@@ -212,6 +211,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 	if err != nil {
 		return xerr(ErrBadRequest, "The request body could not be read or is too large.")
 	}
+	ex.body = body
 	target := svc.BasePath + relEscaped
 	if target == "" {
 		target = "/"
@@ -256,7 +256,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 	if rec.status >= 200 && rec.status < 300 {
 		fins = g.persons(svc, r.Method, relPath, preq.URL.Query(), ex.represented)
 	}
-	if err := g.log(ctx, ex, rec.status, "", BodyHash(rec.body.Bytes()), fins); err != nil {
+	if err := g.log(ctx, ex, rec.status, "", rec.body.Bytes(), fins); err != nil {
 		return g.dbError(err)
 	}
 	h2 := w.Header()
@@ -302,7 +302,9 @@ func (g *Gateway) authenticate(ctx context.Context, r *http.Request, client Clie
 		if vouched != client {
 			return xerr(ErrAuthFailed, "The in-process client is not "+client.String())
 		}
-		known, err := g.exists(ctx, `SELECT 1 FROM gateway_subsystems WHERE id = $1`, client.String())
+		known, err := cached(g, "subsystem|"+client.String(), func() (bool, error) {
+			return g.exists(ctx, `SELECT 1 FROM gateway_subsystems WHERE id = $1`, client.String())
+		})
 		if err != nil {
 			return g.dbError(err)
 		}
@@ -392,9 +394,11 @@ func (g *Gateway) spec(svc *Service) *apiSpec {
 	return s
 }
 
-// log writes the exchange to the message log and its reads of persons to
-// the data tracker, in one transaction.
-func (g *Gateway) log(ctx context.Context, ex *exchange, status int, errType, responseHash string, fins []string) error {
+// log writes the exchange to the message log (with its bodies, sealed,
+// when the server keeps them) and its reads of persons to the data
+// tracker, in one transaction shared with the exchanges logged at the
+// same moment (logbatch.go), and returns once that has committed.
+func (g *Gateway) log(ctx context.Context, ex *exchange, status int, errType string, response []byte, fins []string) error {
 	service := ""
 	if ex.service.Code != "" {
 		service = ex.service.String()
@@ -408,20 +412,15 @@ func (g *Gateway) log(ctx context.Context, ex *exchange, status int, errType, re
 	}
 	// A caller hanging up must not lose the record of what was answered.
 	ctx = context.WithoutCancel(ctx)
-	return g.db.Tx(ctx, func(tx *sql.Tx) error {
-		m, err := appendMessage(ctx, tx, Message{XRoadID: ex.xRoadID, RequestID: ex.requestID, Client: client, Service: service,
+	var bodies [2]string
+	if g.opts.KeepBodies && g.bodySealer != nil {
+		bodies = [2]string{g.bodySealer.seal(bodyLabel("request", ex.requestID), ex.body), g.bodySealer.seal(bodyLabel("response", ex.requestID), response)}
+	}
+	return g.logs.add(ctx, g, &logEntry{
+		msg: Message{XRoadID: ex.xRoadID, RequestID: ex.requestID, Client: client, Service: service,
 			Method: ex.method, UserID: ex.userID, Purpose: ex.purpose, Issue: ex.issue, Status: status, ErrorType: errType,
-			RequestHash: ex.requestHash, ResponseHash: responseHash})
-		if err != nil {
-			return err
-		}
-		for _, fin := range fins {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO gateway_reads (fin, at, client_id, service_id, purpose, user_id, x_road_id)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, fin, m.At, client, service, ex.purpose, ex.userID, ex.xRoadID); err != nil {
-				return err
-			}
-		}
-		return nil
+			RequestHash: ex.requestHash, ResponseHash: BodyHash(response)},
+		bodies: bodies, fins: fins,
 	})
 }
 

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Standalone configures one member's security server running on its own
@@ -28,6 +30,15 @@ type Standalone struct {
 	Listen    string            `json:"listen"`     // for the member's own systems (HTTP)
 	ListenTLS string            `json:"listen_tls"` // for other security servers (mutual TLS)
 	Servers   map[string]string `json:"servers"`    // member → https://host:port of its server
+	// Secret (or SecretFile, a file holding it) is the server's secret:
+	// the message log's signing key is sealed under a key derived from
+	// it, and so are the bodies when KeepBodies is set.
+	Secret     string `json:"secret"`
+	SecretFile string `json:"secret_file"`
+	KeepBodies bool   `json:"keep_bodies"`
+	// Retention is how long the message log keeps an exchange, as a Go
+	// duration ("8760h"); "" or "0": for ever.
+	Retention string `json:"retention"`
 	Members   []struct {
 		ID         string   `json:"id"`
 		Name       string   `json:"name"`
@@ -69,7 +80,35 @@ func LoadStandalone(path string) (*Standalone, error) {
 	if s.Member == "" || s.Listen == "" || s.ListenTLS == "" || s.Cert == "" || s.Key == "" || s.CA == "" {
 		return nil, fmt.Errorf("gateway: %s needs member, listen, listen_tls, cert, key and ca", path)
 	}
+	if (s.Secret == "") == (s.SecretFile == "") {
+		return nil, fmt.Errorf("gateway: %s needs one of secret and secret_file", path)
+	}
+	if s.Retention != "" {
+		if d, err := time.ParseDuration(s.Retention); err != nil || d < 0 {
+			return nil, fmt.Errorf("gateway: %s: retention %q is not a duration like 8760h", path, s.Retention)
+		}
+	}
 	return &s, nil
+}
+
+// Options are the server's settings that are not kept in its database.
+func (s *Standalone) Options() (Options, error) {
+	secret := []byte(s.Secret)
+	if s.SecretFile != "" {
+		raw, err := os.ReadFile(s.file(s.SecretFile))
+		if err != nil {
+			return Options{}, fmt.Errorf("gateway: secret: %w", err)
+		}
+		secret = bytes.TrimSpace(raw)
+	}
+	if len(secret) < 16 {
+		return Options{}, errors.New("gateway: the secret must be at least 16 characters")
+	}
+	o := Options{Secret: secret, KeepBodies: s.KeepBodies}
+	if s.Retention != "" {
+		o.Retention, _ = time.ParseDuration(s.Retention)
+	}
+	return o, nil
 }
 
 func (s *Standalone) file(name string) string {
@@ -82,6 +121,13 @@ func (s *Standalone) file(name string) string {
 // Apply registers the configuration in g's database (idempotently: a
 // restart finds it there) and makes g a peer of the other servers.
 func (s *Standalone) Apply(ctx context.Context, g *Gateway) error {
+	opts, err := s.Options()
+	if err != nil {
+		return err
+	}
+	if err := g.Configure(opts); err != nil {
+		return err
+	}
 	member, err := ParseClientID(s.Member)
 	if err != nil || member.Subsystem != "" {
 		return fmt.Errorf("gateway: member %q is not a member identifier", s.Member)
@@ -164,6 +210,7 @@ func (s *Standalone) Apply(ctx context.Context, g *Gateway) error {
 
 // registerKeyHash adds an API key of a subsystem by its SHA-256, once.
 func (g *Gateway) registerKeyHash(ctx context.Context, client ClientID, hash string) error {
+	defer g.invalidate()
 	if b, err := hex.DecodeString(hash); err != nil || len(b) != 32 {
 		return fmt.Errorf("gateway: key of %s: not a SHA-256 in hex", client)
 	}
@@ -181,12 +228,25 @@ func (g *Gateway) registerKeyHash(ctx context.Context, client ClientID, hash str
 	return nil
 }
 
-// httpProvider passes a checked request on to a provider over HTTP.
+// httpProvider passes a checked request on to a provider over HTTP. Its
+// transport keeps as many idle connections as requests in flight (the
+// default keeps two, so under load connections would be opened and closed
+// for nearly every request).
 func httpProvider(target *url.URL) http.Handler {
 	return &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(target)
 			r.Out.Host = target.Host
 		},
+		Transport: providerTransport,
 	}
+}
+
+var providerTransport = &http.Transport{
+	Proxy:               nil,
+	MaxIdleConns:        1024,
+	MaxIdleConnsPerHost: 256,
+	IdleConnTimeout:     90 * time.Second,
+	ForceAttemptHTTP2:   true,
+	DisableCompression:  true,
 }

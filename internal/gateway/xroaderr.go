@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"strings"
 )
@@ -26,10 +27,11 @@ const (
 // X-Road-Error header and a {"type","message","detail"} body; Detail is
 // the X-Road-Id of the exchange, to find it in the message log.
 type XRoadError struct {
-	Status  int    `json:"-"`
-	Type    string `json:"type"`
-	Message string `json:"message"`
-	Detail  string `json:"detail"`
+	XMLName xml.Name `json:"-" xml:"error"`
+	Status  int      `json:"-" xml:"-"`
+	Type    string   `json:"type" xml:"type"`
+	Message string   `json:"message" xml:"message"`
+	Detail  string   `json:"detail" xml:"detail"`
 }
 
 func (e *XRoadError) Error() string { return e.Type + ": " + e.Message }
@@ -42,11 +44,31 @@ func xerr(typ, msg string) *XRoadError {
 	return &XRoadError{Status: status, Type: typ, Message: msg}
 }
 
-func writeXRoadError(w http.ResponseWriter, e *XRoadError) {
+// xroadErrorBody is e's body in the format the client asked for: XML when
+// its Accept prefers it, JSON otherwise (§4.6: respect Accept, default
+// application/json).
+func xroadErrorBody(r *http.Request, e *XRoadError) []byte {
+	if wantsXML(r.Header.Values("Accept")) {
+		b, _ := xml.Marshal(e)
+		return append([]byte(xml.Header), append(b, '\n')...)
+	}
+	b, _ := json.Marshal(e)
+	return append(b, '\n')
+}
+
+func writeXRoadError(w http.ResponseWriter, r *http.Request, e *XRoadError, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=utf-8")
+	h.Set("Content-Type", contentTypeOf(body))
 	h.Set(HeaderError, e.Type)
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(e.Status)
-	json.NewEncoder(w).Encode(e)
+	w.Write(body)
+}
+
+// contentTypeOf names what xroadErrorBody or a metaservice wrote.
+func contentTypeOf(body []byte) string {
+	if len(body) > 0 && body[0] == '<' {
+		return "application/xml;charset=utf-8"
+	}
+	return "application/json;charset=utf-8"
 }
