@@ -92,6 +92,19 @@ func (s *Service) HasChannel(ch Channel) bool {
 	return false
 }
 
+// ownApplyPages are services whose module has its own application pages
+// rather than the applications module's form (the e-visa needs no
+// account).
+var ownApplyPages = map[string]string{"e-visa": "/e-visa"}
+
+// ApplyURL is where a person applies for the service online.
+func (s *Service) ApplyURL() string {
+	if u, ok := ownApplyPages[s.Slug]; ok {
+		return u
+	}
+	return "/services/" + s.Slug + "/apply"
+}
+
 // HasAudience reports whether the service is for a.
 func (s *Service) HasAudience(a Audience) bool {
 	for _, x := range s.Audience {

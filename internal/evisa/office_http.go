@@ -1,0 +1,71 @@
+package evisa
+
+import (
+	"html/template"
+	"net/http"
+	"strconv"
+
+	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/web"
+)
+
+type queueData struct {
+	People []*Person
+}
+
+func (h *HTTP) queue(w http.ResponseWriter, r *http.Request) {
+	list, err := h.svc.Queue(r.Context())
+	if err != nil {
+		h.site.Error(w, r, err)
+		return
+	}
+	v := h.site.View(r, "evisa.office.title", queueData{People: list})
+	v.Nav = "office"
+	v.Crumbs = []web.Crumb{{Label: v.T("nav.office"), URL: "/office"}, {Label: v.Title}}
+	h.pages.Render(w, r, http.StatusOK, "office", v)
+}
+
+type personData struct {
+	P     *Person
+	Photo template.URL
+}
+
+func (h *HTTP) person(w http.ResponseWriter, r *http.Request) {
+	h.renderPerson(w, r, http.StatusOK, nil)
+}
+
+func (h *HTTP) renderPerson(w http.ResponseWriter, r *http.Request, status int, fail error) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	p, err := h.svc.Person(r.Context(), staffOf(r), id)
+	if err != nil {
+		h.site.Error(w, r, err)
+		return
+	}
+	v := h.site.View(r, "", personData{P: p, Photo: h.photoURL(r, p)})
+	v.Title = v.T("evisa.person.title", "Name", p.FullName())
+	v.Nav = "office"
+	v.Crumbs = []web.Crumb{{Label: v.T("nav.office"), URL: "/office"}, {Label: v.T("evisa.office.title"), URL: "/office/e-visa"}, {Label: v.Title}}
+	if fail != nil {
+		v.Err, v.Form = errs.As(fail), web.Typed(r)
+	}
+	h.pages.Render(w, r, status, "person", v)
+}
+
+func (h *HTTP) decide(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	approve := r.PostFormValue("decision") == "approve"
+	if !approve && r.PostFormValue("decision") != "refuse" {
+		h.renderPerson(w, r, http.StatusUnprocessableEntity, errs.E(errs.Invalid, "evisa.error.decision").Field("decision", "evisa.error.decision"))
+		return
+	}
+	_, err := h.svc.Decide(r.Context(), staffOf(r), id, approve, r.PostFormValue("reason"))
+	if errs.KindOf(err) == errs.Invalid {
+		h.renderPerson(w, r, http.StatusUnprocessableEntity, err)
+		return
+	}
+	if err != nil {
+		h.site.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/office/e-visa/people/"+r.PathValue("id"), http.StatusSeeOther)
+}
