@@ -199,8 +199,15 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 	}()
 
 	printBanner(stdout, cfg, a)
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
+	govstackSrv, err := serveGovStack(cfg, a, logger, serveErr)
+	if err != nil {
+		srv.Close()
+		stopBackground()
+		<-done
+		return err
+	}
 
 	select {
 	case err := <-serveErr:
@@ -214,6 +221,9 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
+	if govstackSrv != nil {
+		err = errors.Join(err, govstackSrv.Shutdown(shutdownCtx))
+	}
 	stopBackground()
 	<-done
 	if err != nil {
@@ -221,6 +231,31 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, stdout 
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// serveGovStack serves the GovStack building-block APIs on their own
+// listener when one is configured: they are for other systems, outside
+// egov's sessions and CSRF.
+func serveGovStack(cfg *config.Config, a *app.App, logger *slog.Logger, serveErr chan<- error) (*http.Server, error) {
+	if cfg.GovStackAddr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", cfg.GovStackAddr)
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{
+		Handler:           a.GovStack.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("GovStack APIs listening", "addr", ln.Addr().String())
+	go func() { serveErr <- srv.Serve(ln) }()
+	return srv, nil
 }
 
 func printBanner(w io.Writer, cfg *config.Config, a *app.App) {

@@ -26,8 +26,10 @@ import (
 	"github.com/egov/egov/internal/config"
 	"github.com/egov/egov/internal/documents"
 	"github.com/egov/egov/internal/events"
+	"github.com/egov/egov/internal/evisa"
 	"github.com/egov/egov/internal/files"
 	"github.com/egov/egov/internal/gateway"
+	"github.com/egov/egov/internal/govstack"
 	"github.com/egov/egov/internal/identity"
 	"github.com/egov/egov/internal/identity/oidc"
 	"github.com/egov/egov/internal/lang"
@@ -35,6 +37,7 @@ import (
 	"github.com/egov/egov/internal/notify"
 	"github.com/egov/egov/internal/payments"
 	"github.com/egov/egov/internal/payments/sandbox"
+	"github.com/egov/egov/internal/proactive"
 	"github.com/egov/egov/internal/registry"
 	"github.com/egov/egov/internal/store"
 	"github.com/egov/egov/internal/web"
@@ -73,6 +76,13 @@ type App struct {
 	Documents *documents.Service
 	// Centers runs the service centres: bookings, queues, desks, ratings.
 	Centers *centers.Service
+	// GovStack serves the GovStack building-block APIs through the
+	// gateway, on a listener of their own (cfg.GovStackAddr).
+	GovStack *govstack.Service
+	// Proactive acts on life events and events of time by agencies' rules.
+	Proactive *proactive.Service
+	// EVisa runs e-visas from application to the border.
+	EVisa *evisa.Service
 }
 
 // Migrations lists every module's migrations in dependency order.
@@ -93,6 +103,9 @@ func Migrations() []store.Migrations {
 		payments.Migrations,
 		documents.Migrations,
 		centers.Migrations,
+		govstack.Migrations,
+		evisa.Migrations,
+		proactive.Migrations,
 	}
 }
 
@@ -130,7 +143,14 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	// Agencies, and egov itself, read the base registries through the
 	// gateway, so every read is checked, logged and shown to the person.
 	a.Gateway = gateway.New(db, logger)
+	if err := a.Gateway.Configure(gateway.Options{Secret: secret, KeepBodies: cfg.GatewayKeepBodies, Retention: cfg.GatewayRetention}); err != nil {
+		return nil, err
+	}
 	if err := a.Gateway.RegisterRegistries(ctx, a.Registry.ProviderHandler(nil), registry.OpenAPI); err != nil {
+		return nil, err
+	}
+	a.GovStack = govstack.New(govstack.Config{DB: db, Gateway: a.Gateway, Notify: a.Notify, Catalog: a.Catalog, Logger: logger})
+	if err := a.GovStack.Register(ctx); err != nil {
 		return nil, err
 	}
 	a.Identity = identity.New(db, a.Site.Sessions, a.personName, logger)
@@ -204,6 +224,12 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	if err := letters.SeedTemplates(ctx, a.Notify); err != nil {
 		return nil, err
 	}
+	if err := a.setUpEVisa(ctx, logger); err != nil {
+		return nil, err
+	}
+	if err := a.setUpProactive(ctx); err != nil {
+		return nil, err
+	}
 	if cfg.Demo {
 		if _, err := a.Seed(ctx); err != nil {
 			return nil, err
@@ -239,6 +265,8 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	documents.NewHTTP(a.Documents, a.Site).Routes(a.Router)
 	centers.NewHTTP(a.Centers, a.Site).Routes(a.Router)
 	letters.NewHTTP(a.Letters, a.Site).Routes(a.Router)
+	proactive.NewHTTP(a.Proactive, a.Site).Routes(a.Router)
+	evisa.NewHTTP(a.EVisa, a.Site).Routes(a.Router)
 	// Passkeys are bound to the site's host name (the WebAuthn RP ID) and
 	// origin, both taken from the public base URL.
 	rpURL, err := url.Parse(cfg.BaseURL)
@@ -330,6 +358,9 @@ func (a *App) Seed(ctx context.Context) (int, error) {
 		}
 	}
 	if err := a.Centers.SeedDemo(ctx); err != nil {
+		return added, err
+	}
+	if err := a.seedProactive(ctx); err != nil {
 		return added, err
 	}
 	if ok, err := a.OIDC.SeedDemo(ctx); err != nil {
@@ -456,6 +487,8 @@ func (a *App) Run(ctx context.Context) {
 	go func() { defer wg.Done(); a.Catalog.Watch(ctx, 5*time.Second) }()
 	go func() { defer wg.Done(); a.Events.Run(ctx) }()
 	go func() { defer wg.Done(); a.housekeeping(ctx, 10*time.Minute) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); a.runProactive(ctx) }()
 	wg.Wait()
 }
 
@@ -488,6 +521,7 @@ func (a *App) housekeeping(ctx context.Context, interval time.Duration) {
 		if _, err := a.Applications.IssueApproved(ctx); err != nil && ctx.Err() == nil {
 			a.Logger.Warn("issue documents of approved applications", "err", err)
 		}
+		a.evisaHousekeeping(ctx)
 		if err := a.Notify.PruneRates(ctx); err != nil && ctx.Err() == nil {
 			a.Logger.Warn("prune notification rates", "err", err)
 		}

@@ -30,7 +30,10 @@ import (
 //	           applications each may see is checked per object by
 //	           TestAuthorizationMatrixObjects
 //	supervisor an agency's supervisors
+//	rules      the administrator and agencies' supervisors (proactive rules)
 //	centre     a service centre's operators
+//	migration  the migration service's officials (e-visas)
+//	border     border officers
 //	system     an agency's information system with an API key, and no
 //	           person or official (TestNotificationsAPI calls these)
 //	protocol   open to all at the web layer; the protocol itself
@@ -93,6 +96,30 @@ var routeAccess = map[string]string{
 	"POST /oauth/introspect":                   "protocol",
 	"POST /oauth/revoke":                       "protocol",
 	"GET /admin":                               "admin",
+	"GET /admin/gateway":                       "admin",
+	"POST /admin/gateway/members":              "admin",
+	"POST /admin/gateway/subsystems":           "admin",
+	"POST /admin/gateway/groups":               "admin",
+	"POST /admin/gateway/group-members":        "admin",
+	"GET /admin/gateway/services/new":          "admin",
+	"POST /admin/gateway/services/new":         "admin",
+	"GET /admin/gateway/services/{id...}":      "admin",
+	"POST /admin/gateway/grants/{id...}":       "admin",
+	"POST /admin/gateway/revocations/{id...}":  "admin",
+	"GET /admin/gateway/subsystems/{id...}":    "admin",
+	"POST /admin/gateway/keys/{id...}":         "admin",
+	"POST /admin/gateway/revoke-key/{id...}":   "admin",
+	"GET /cabinet/for-you":                     "citizen",
+	"GET /cabinet/for-you/{id}":                "citizen",
+	"POST /cabinet/for-you/{id}/accept":        "citizen",
+	"POST /cabinet/for-you/{id}/decline":       "citizen",
+	"GET /admin/rules":                         "rules",
+	"GET /admin/rules/new":                     "rules",
+	"POST /admin/rules":                        "rules",
+	"GET /admin/rules/{id}/{version}":          "rules",
+	"POST /admin/rules/{id}/{version}/test":    "rules",
+	"POST /admin/rules/{id}/{version}/dry-run": "rules",
+	"POST /admin/rules/{id}/{version}/publish": "rules",
 	"GET /admin/staff":                         "admin",
 	"GET /admin/staff/new":                     "admin",
 	"POST /admin/staff/new":                    "admin",
@@ -238,6 +265,24 @@ var routeAccess = map[string]string{
 	"GET /api/v1/centers/index.json":        "anyone",
 	"GET /api/v1/centers/index.csv":         "anyone",
 	"GET /api/v1/centers/{slug}":            "anyone",
+
+	"GET /e-visa":                                   "anyone",
+	"POST /e-visa":                                  "anyone",
+	"GET /e-visa/apply/{token}":                     "anyone",
+	"POST /e-visa/apply/{token}/people":             "anyone",
+	"POST /e-visa/apply/{token}/people/{id}/remove": "anyone",
+	"POST /e-visa/apply/{token}/submit":             "anyone",
+	"GET /e-visa/status":                            "anyone",
+	"POST /e-visa/status":                           "anyone",
+	"POST /e-visa/status/pdf":                       "anyone",
+	"GET /office/e-visa":                            "migration",
+	"GET /office/e-visa/people/{id}":                "migration",
+	"POST /office/e-visa/people/{id}/decide":        "migration",
+	"GET /border":                                   "border",
+	"POST /border/check":                            "border",
+	"POST /border/entry":                            "border",
+	"POST /border/exit":                             "border",
+	"GET /border/overstays":                         "border",
 }
 
 // samplePathValues fill the path parameters of the patterns.
@@ -259,6 +304,9 @@ var samplePathValues = map[string]string{
 	"kind":   "id_card",
 	"key":    "applications.submitted",
 	"kid":    "no-such-kid",
+
+	// a proactive rule's version
+	"version": "1",
 }
 
 // matrixActor is one kind of caller: nobody, a citizen or a staff member.
@@ -307,8 +355,14 @@ func allowed(rule string, a matrixActor) bool {
 		return a.name == "agency_operator" || a.name == "agency_supervisor" || a.name == "other_agency_operator"
 	case "supervisor":
 		return a.name == "agency_supervisor"
+	case "rules":
+		return a.name == "admin" || a.name == "agency_supervisor"
 	case "centre":
 		return a.name == "centre_operator"
+	case "migration":
+		return a.name == "other_agency_operator" // migration.operator
+	case "border":
+		return a.name == "border_officer"
 	}
 	return false
 }

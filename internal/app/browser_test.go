@@ -77,12 +77,14 @@ var browserPages = []browserPage{
 	{path: "/cabinet/messages", as: "5ZQX7KA"},
 	{path: "/cabinet/messages/1", as: "5ZQX7KA"},
 	{path: "/cabinet/messages/settings", as: "5ZQX7KA"},
+	{path: "/cabinet/for-you", as: "5ZQX7KA", shot: "for-you"},
 	// The OpenID Connect consent screen, reached as a relying party sends a
 	// person: the demo client asks for three data items (PKCE per RFC 7636's
 	// example challenge).
 	{path: "/oauth/authorize?client_id=demo-rp&response_type=code&scope=openid+fin+name+birthdate&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&state=s1&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256", as: "5ZQX7KA", shot: "consent"},
 	{path: "/cabinet/messages/1", as: "2HPL4RM", status: http.StatusNotFound}, // 5ZQX7KA's message
 	{path: "/cabinet/businesses", as: "2HPL4RM"},
+	{path: "/cabinet/for-you", as: "2HPL4RM"},
 	{path: "/cabinet/business", as: "2HPL4RM", status: http.StatusForbidden}, // until he chooses to act for it
 	{path: "/admin", as: "admin"},
 	{path: "/admin/staff", as: "admin"},
@@ -90,7 +92,14 @@ var browserPages = []browserPage{
 	{path: "/admin/staff/dim.operator", as: "admin"},
 	{path: "/admin/oidc-clients", as: "admin"},
 	{path: "/admin/oidc-clients/new", as: "admin"},
+	{path: "/admin/rules", as: "admin"},
+	{path: "/admin/rules/new", as: "admin"},
+	{path: "/admin/rules/identity-card-at-18/1", as: "admin"},
 	{path: "/admin/oidc-clients/demo-rp", as: "admin"},
+	{path: "/admin/gateway", as: "admin"},
+	{path: "/admin/gateway/services/new", as: "admin"},
+	{path: "/admin/gateway/services/AZ/GOV/1000000001/population/persons", as: "admin"},
+	{path: "/admin/gateway/subsystems/AZ/GOV/1000000010/portal", as: "admin"},
 	{path: "/audit", as: "admin"},
 	{path: "/audit", as: "auditor"},
 	{path: "/audit/data-access", as: "auditor"},
@@ -133,6 +142,13 @@ var browserPages = []browserPage{
 	{path: "/office/letters", as: "dim.operator"},
 	{path: "/office/letters/new", as: "dim.operator"},
 	{path: "/cabinet/security", as: "dim.operator"},
+	{path: "/e-visa"},
+	{path: "/e-visa/status"},
+	{path: "/e-visa/apply/no-such-token", status: http.StatusNotFound},
+	{path: "/office/e-visa", as: "migration.operator"},
+	{path: "/office/e-visa", as: "dim.operator", status: http.StatusForbidden},
+	{path: "/border", as: "border.officer"},
+	{path: "/border/overstays", as: "border.officer"},
 }
 
 // browserLangs are the languages every page is checked in.

@@ -27,6 +27,16 @@ type Config struct {
 
 	ClamdAddr string
 
+	// GatewayKeepBodies keeps exchanges' bodies in the gateway's message
+	// log, sealed; GatewayRetention is how long the log keeps an exchange
+	// (zero: for ever).
+	GatewayKeepBodies bool
+	GatewayRetention  time.Duration
+
+	// GovStackAddr is where the GovStack building-block APIs listen;
+	// empty: not served.
+	GovStackAddr string
+
 	PaymentsURL           string
 	PaymentsAPIKey        string
 	PaymentsWebhookSecret string
@@ -63,6 +73,17 @@ var Settings = []Setting{
 	{"shutdown-timeout", "EGOV_SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests may take to finish on SIGTERM", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		c.ShutdownTimeout = d
+		return err
+	}},
+	{"govstack-addr", "EGOV_GOVSTACK_ADDR", "", "listen address of the GovStack building-block APIs (docs/GOVSTACK.md); empty: not served", func(c *Config, v string) error { c.GovStackAddr = v; return nil }},
+	{"gateway-keep-bodies", "EGOV_GATEWAY_KEEP_BODIES", "false", "keep request and response bodies in the gateway's message log, encrypted (AES-256-GCM) under a key derived from the site secret", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		c.GatewayKeepBodies = b
+		return err
+	}},
+	{"gateway-retention", "EGOV_GATEWAY_RETENTION", "0", "how long the gateway's message log keeps an exchange (e.g. 8760h); older entries are cut behind a signed anchor; 0: kept for ever", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		c.GatewayRetention = d
 		return err
 	}},
 	{"clamd-addr", "EGOV_CLAMD_ADDR", "", "ClamAV clamd (host:port) to scan uploaded files with; empty: the built-in signature scanner", func(c *Config, v string) error { c.ClamdAddr = v; return nil }},
