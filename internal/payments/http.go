@@ -53,6 +53,7 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.HandleFunc("POST "+CallbackPath, web.Public, h.callback)
 	rt.HandleFunc("GET /cabinet/payments", people, h.cabinet)
 	rt.HandleFunc("GET /cabinet/payments/receipts/{number}", people, h.receipt)
+	rt.HandleFunc("POST /cabinet/payments/payouts/{number}/account", people, h.payoutAccount)
 	rt.HandleFunc("GET /office/payments", officials, h.office)
 	rt.HandleFunc("POST /office/payments/refunds", officials, h.refund)
 	rt.HandleFunc("GET /office/payments/reconciliation", officials, h.reconPage)
@@ -237,9 +238,15 @@ type cabinetData struct {
 	Fines    []*Bill
 	OnBehalf string
 	Key      string
+	// Payouts are payments from the state to the person.
+	Payouts []*Payout
 }
 
 func (h *HTTP) cabinet(w http.ResponseWriter, r *http.Request) {
+	h.renderCabinet(w, r, http.StatusOK, nil)
+}
+
+func (h *HTTP) renderCabinet(w http.ResponseWriter, r *http.Request, status int, fail error) {
 	ctx := r.Context()
 	p := web.PrincipalOf(ctx)
 	d := cabinetData{OnBehalf: p.ActingFor, Key: newKey()}
@@ -270,11 +277,18 @@ func (h *HTTP) cabinet(w http.ResponseWriter, r *http.Request) {
 			h.site.Error(w, r, err)
 			return
 		}
+		if d.Payouts, err = h.svc.PayoutsOf(ctx, p.FIN); err != nil {
+			h.site.Error(w, r, err)
+			return
+		}
 	}
 	v := h.site.View(r, "payments.cabinet.title", d)
 	v.Nav = "cabinet"
 	v.Crumbs = []web.Crumb{{Label: v.T("nav.cabinet"), URL: "/cabinet"}, {Label: v.Title}}
-	h.pages.Render(w, r, http.StatusOK, "cabinet", v)
+	if fail != nil {
+		v.Err, v.Form = errs.As(fail), web.Typed(r)
+	}
+	h.pages.Render(w, r, status, "cabinet", v)
 }
 
 func (h *HTTP) receipt(w http.ResponseWriter, r *http.Request) {
@@ -298,4 +312,18 @@ func (h *HTTP) receipt(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.site.Error(w, r, errs.E(errs.NotFound, "payments.error.not_found"))
+}
+
+// payoutAccount takes the IBAN a payout to the person waits for.
+func (h *HTTP) payoutAccount(w http.ResponseWriter, r *http.Request) {
+	p := web.PrincipalOf(r.Context())
+	if _, err := h.svc.GiveAccount(r.Context(), p.FIN, r.PathValue("number"), r.PostFormValue("iban")); err != nil {
+		if k := errs.KindOf(err); k == errs.Invalid || k == errs.Conflict {
+			h.renderCabinet(w, r, web.Status(k), err)
+			return
+		}
+		h.site.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cabinet/payments?account=given#payouts", http.StatusSeeOther)
 }

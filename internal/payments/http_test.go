@@ -347,17 +347,18 @@ func TestRoutesDeclareAccess(t *testing.T) {
 	db := storetest.SQLite(t, append(slices.Clone(migrations), web.Migrations)...)
 	w := newWeb(t, db)
 	want := map[string]string{
-		"GET /payments":                           "public",
-		"POST /payments/find":                     "public",
-		"POST /payments/pay":                      "public",
-		"GET /payments/return":                    "public",
-		"POST /payments/callback":                 "public",
-		"GET /cabinet/payments":                   "roles:citizen,foreigner",
-		"GET /cabinet/payments/receipts/{number}": "roles:citizen,foreigner",
-		"GET /office/payments":                    "roles:agency_operator,agency_supervisor",
-		"POST /office/payments/refunds":           "roles:agency_operator,agency_supervisor",
-		"GET /office/payments/reconciliation":     "roles:agency_operator,agency_supervisor",
-		"POST /office/payments/reconciliation":    "roles:agency_operator,agency_supervisor",
+		"GET /payments":                                   "public",
+		"POST /payments/find":                             "public",
+		"POST /payments/pay":                              "public",
+		"GET /payments/return":                            "public",
+		"POST /payments/callback":                         "public",
+		"GET /cabinet/payments":                           "roles:citizen,foreigner",
+		"GET /cabinet/payments/receipts/{number}":         "roles:citizen,foreigner",
+		"POST /cabinet/payments/payouts/{number}/account": "roles:citizen,foreigner",
+		"GET /office/payments":                            "roles:agency_operator,agency_supervisor",
+		"POST /office/payments/refunds":                   "roles:agency_operator,agency_supervisor",
+		"GET /office/payments/reconciliation":             "roles:agency_operator,agency_supervisor",
+		"POST /office/payments/reconciliation":            "roles:agency_operator,agency_supervisor",
 	}
 	routes := w.rt.Routes()
 	if len(routes) != len(want) {

@@ -3,6 +3,7 @@ package payments_test
 import (
 	"testing"
 
+	"github.com/egov/egov/internal/payments"
 	"github.com/egov/egov/internal/web/localetest"
 )
 
@@ -19,6 +20,9 @@ func TestMessages(t *testing.T) {
 	}
 	for _, s := range []string{"amount", "missing", "unknown"} {
 		dynamic = append(dynamic, "payments.recon.kind."+s)
+	}
+	for _, s := range []payments.PayoutStatus{payments.PayoutAwaitingAccount, payments.PayoutScheduled, payments.PayoutPaid, payments.PayoutCancelled} {
+		dynamic = append(dynamic, "payments.payouts.status."+string(s))
 	}
 	localetest.Check(t, localetest.Module{Prefix: "payments.", Dynamic: dynamic, MinUsed: 60})
 }

@@ -136,6 +136,24 @@ func (s *Service) SetPayoutAccount(ctx context.Context, tx *sql.Tx, number, iban
 	return payoutBy(ctx, tx, "number", number)
 }
 
+// GiveAccount is the payee giving the IBAN a payout waits for. Someone
+// else's payout is not found.
+func (s *Service) GiveAccount(ctx context.Context, fin, number, iban string) (*Payout, error) {
+	var out *Payout
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		p, err := payoutBy(ctx, tx, "number", number)
+		if err != nil {
+			return err
+		}
+		if p.PayeeFIN != strings.ToUpper(strings.TrimSpace(fin)) {
+			return errs.E(errs.NotFound, "payments.error.not_found")
+		}
+		out, err = s.SetPayoutAccount(ctx, tx, number, iban)
+		return err
+	})
+	return out, err
+}
+
 // PayoutsOf lists the payouts to a person, newest first.
 func (s *Service) PayoutsOf(ctx context.Context, fin string) ([]*Payout, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+payoutColumns+` FROM payments_payouts WHERE payee_fin = $1
