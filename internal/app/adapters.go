@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -247,14 +245,6 @@ func (a *App) agencyStaff(ctx context.Context, agency string) ([]applications.St
 		out = append(out, applications.Staff{AccountID: acct.ID, Name: acct.DisplayName, Supervisor: supervisor, Email: email, Lang: l})
 	}
 	return out, nil
-}
-
-// derivedKey is a key for one purpose derived from the platform secret, so
-// that no two uses share a key.
-func derivedKey(secret []byte, purpose string) []byte {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(purpose))
-	return mac.Sum(nil)
 }
 
 // letterRecipient is the person a state body writes to: their account if

@@ -39,6 +39,7 @@ import (
 	"github.com/egov/egov/internal/payments/sandbox"
 	"github.com/egov/egov/internal/proactive"
 	"github.com/egov/egov/internal/registry"
+	"github.com/egov/egov/internal/seal"
 	"github.com/egov/egov/internal/store"
 	"github.com/egov/egov/internal/web"
 )
@@ -195,7 +196,7 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 		scanner = files.ClamdScanner{Addr: cfg.ClamdAddr}
 	}
 	a.Files = files.NewStore(db.DB, filesDir, scanner)
-	a.Documents = documents.New(db, documents.Config{KeyEncryptionKey: derivedKey(secret, "egov document signing keys v1"),
+	a.Documents = documents.New(db, documents.Config{KeyEncryptionKey: seal.DeriveKey(secret, "egov document signing keys v1"),
 		BaseURL: cfg.BaseURL, AgencyName: a.agencyName, RegistryDocuments: a.registryDocuments, Logger: logger})
 	a.setUpPayments(cfg, secret, logger)
 	a.Applications = applications.New(db, applications.Config{Catalog: a.Catalog, Files: a.Files,
@@ -210,17 +211,15 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	// of every payment.
 	a.Events.Subscribe("applications.fee_paid", payments.TopicBillPaid, a.feePaid)
 	a.Events.Subscribe("notify.payment_received", payments.TopicBillPaid, a.tellPaid)
-	for _, t := range paymentTemplates {
-		if _, err := a.Notify.SaveTemplate(ctx, t); err != nil {
-			return nil, err
-		}
+	if err := a.Notify.SaveTemplates(ctx, paymentTemplates); err != nil {
+		return nil, err
 	}
 	if err := applications.SeedTemplates(ctx, a.Notify); err != nil {
 		return nil, err
 	}
 	a.Site.ResolveBearer = a.Applications.ResolveKey
 	a.Letters = letters.New(db, letters.Config{Catalog: a.Catalog, Files: a.Files, Notify: a.Notify,
-		SigningKey: derivedKey(secret, "egov letters signing key v1"), People: a.letterRecipient, Logger: logger})
+		SigningKey: seal.DeriveKey(secret, "egov letters signing key v1"), People: a.letterRecipient, Logger: logger})
 	if err := letters.SeedTemplates(ctx, a.Notify); err != nil {
 		return nil, err
 	}

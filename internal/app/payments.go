@@ -15,6 +15,7 @@ import (
 	"github.com/egov/egov/internal/notify"
 	"github.com/egov/egov/internal/payments"
 	"github.com/egov/egov/internal/payments/sandbox"
+	"github.com/egov/egov/internal/seal"
 	"github.com/egov/egov/internal/web"
 )
 
@@ -29,13 +30,13 @@ func (a *App) setUpPayments(cfg *config.Config, secret []byte, logger *slog.Logg
 	url, apiKey, webhook := cfg.PaymentsURL, cfg.PaymentsAPIKey, []byte(cfg.PaymentsWebhookSecret)
 	if url == "" {
 		url = cfg.BaseURL + "/sandbox-acquirer"
-		apiKey = hex.EncodeToString(derivedKey(secret, "egov sandbox acquirer api key v1"))
-		webhook = derivedKey(secret, "egov sandbox acquirer webhook v1")
+		apiKey = hex.EncodeToString(seal.DeriveKey(secret, "egov sandbox acquirer api key v1"))
+		webhook = seal.DeriveKey(secret, "egov sandbox acquirer webhook v1")
 		a.Acquirer = sandbox.New(sandbox.Config{BaseURL: url, APIKey: apiKey, WebhookURL: cfg.BaseURL + payments.CallbackPath,
 			WebhookSecret: webhook, Logger: logger})
 	}
 	a.Payments = payments.New(a.DB, payments.Config{Provider: &payments.HTTPProvider{BaseURL: url, APIKey: apiKey},
-		WebhookSecret: webhook, SigningKey: derivedKey(secret, "egov payment receipts v1"), BaseURL: cfg.BaseURL,
+		WebhookSecret: webhook, SigningKey: seal.DeriveKey(secret, "egov payment receipts v1"), BaseURL: cfg.BaseURL,
 		BirthDate: a.birthDate, IssueReceipt: a.issueReceipt, Logger: logger})
 }
 

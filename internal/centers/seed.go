@@ -156,10 +156,8 @@ var Templates = []notify.Template{
 // SeedTemplates saves the module's message templates (a no-op for those
 // already current).
 func SeedTemplates(ctx context.Context, n *notify.Service) error {
-	for _, t := range Templates {
-		if _, err := n.SaveTemplate(ctx, t); err != nil {
-			return fmt.Errorf("centers: template %s: %w", t.Key, err)
-		}
+	if err := n.SaveTemplates(ctx, Templates); err != nil {
+		return fmt.Errorf("centers: %w", err)
 	}
 	return nil
 }

@@ -2,15 +2,12 @@ package documents
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/seal"
 	"github.com/egov/egov/internal/store"
 )
 
@@ -93,39 +91,23 @@ type Key struct {
 	sealed       string
 }
 
-// sealer encrypts private keys at rest with AES-256-GCM.
-type sealer struct{ aead cipher.AEAD }
+// sealer seals private keys at rest (package seal), each bound to its kid.
+type sealer struct{ s *seal.Sealer }
 
 func newSealer(key []byte) (*sealer, error) {
-	if len(key) != 32 {
+	s, err := seal.New(key)
+	if err != nil {
 		return nil, errors.New("documents: Config.KeyEncryptionKey must be 32 bytes")
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &sealer{aead: aead}, nil
+	return &sealer{s: s}, nil
 }
 
-func (s *sealer) seal(kid string, plain []byte) string {
-	nonce := make([]byte, s.aead.NonceSize())
-	rand.Read(nonce)
-	return base64.StdEncoding.EncodeToString(s.aead.Seal(nonce, nonce, plain, []byte(kid)))
-}
+func (s *sealer) seal(kid string, plain []byte) string { return s.s.Seal(kid, plain) }
 
 func (s *sealer) open(kid, sealed string) ([]byte, error) {
-	b, err := base64.StdEncoding.DecodeString(sealed)
-	if err != nil || len(b) < s.aead.NonceSize() {
-		return nil, fmt.Errorf("documents: key %s: sealed key malformed", kid)
-	}
-	n := s.aead.NonceSize()
-	plain, err := s.aead.Open(nil, b[:n], b[n:], []byte(kid))
+	plain, err := s.s.Open(kid, sealed)
 	if err != nil {
-		return nil, fmt.Errorf("documents: key %s: cannot open the sealed key (wrong key encryption key?)", kid)
+		return nil, fmt.Errorf("documents: key %s: %w", kid, err)
 	}
 	return plain, nil
 }

@@ -1,16 +1,12 @@
 package gateway
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/egov/egov/internal/seal"
 )
 
 // Options are a security server's settings that are not in its database.
@@ -41,52 +37,34 @@ func (g *Gateway) Configure(o Options) error {
 	g.keySealer, g.bodySealer = nil, nil
 	if len(o.Secret) > 0 {
 		var err error
-		if g.keySealer, err = newSealer(DeriveKey(o.Secret, "egov gateway signing keys v1")); err != nil {
+		if g.keySealer, err = newSealer(seal.DeriveKey(o.Secret, "egov gateway signing keys v1")); err != nil {
 			return err
 		}
-		if g.bodySealer, err = newSealer(DeriveKey(o.Secret, "egov gateway message bodies v1")); err != nil {
+		if g.bodySealer, err = newSealer(seal.DeriveKey(o.Secret, "egov gateway message bodies v1")); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// DeriveKey derives a 32-byte key for one purpose from a secret
-// (HMAC-SHA256), so one secret never keys two uses.
-func DeriveKey(secret []byte, purpose string) []byte {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(purpose))
-	return mac.Sum(nil)
-}
-
 // sealedPrefix marks a value sealed by a sealer; a stored key without it
 // is a plain PKCS #8 key from before keys were sealed.
 const sealedPrefix = "sealed1:"
 
-// sealer encrypts with AES-256-GCM, binding each value to a label (the
-// key id, the exchange) given as additional data, so a sealed value
-// cannot be moved to another row.
-type sealer struct{ aead cipher.AEAD }
+// sealer seals with package seal, each value bound to a label (the key
+// id, the exchange) and marked with sealedPrefix.
+type sealer struct{ s *seal.Sealer }
 
 func newSealer(key []byte) (*sealer, error) {
-	if len(key) != 32 {
-		return nil, errors.New("gateway: a sealing key must be 32 bytes")
-	}
-	block, err := aes.NewCipher(key)
+	s, err := seal.New(key)
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &sealer{aead: aead}, nil
+	return &sealer{s: s}, nil
 }
 
 func (s *sealer) seal(label string, plain []byte) string {
-	nonce := make([]byte, s.aead.NonceSize())
-	rand.Read(nonce)
-	return sealedPrefix + base64.StdEncoding.EncodeToString(s.aead.Seal(nonce, nonce, plain, []byte(label)))
+	return sealedPrefix + s.s.Seal(label, plain)
 }
 
 func (s *sealer) open(label, sealed string) ([]byte, error) {
@@ -94,14 +72,9 @@ func (s *sealer) open(label, sealed string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("gateway: %s: not a sealed value", label)
 	}
-	b, err := base64.StdEncoding.DecodeString(raw)
-	n := s.aead.NonceSize()
-	if err != nil || len(b) < n {
-		return nil, fmt.Errorf("gateway: %s: sealed value malformed", label)
-	}
-	plain, err := s.aead.Open(nil, b[:n], b[n:], []byte(label))
+	plain, err := s.s.Open(label, raw)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: %s: cannot open the sealed value (wrong secret?)", label)
+		return nil, fmt.Errorf("gateway: %s: %w", label, err)
 	}
 	return plain, nil
 }

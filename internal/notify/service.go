@@ -52,6 +52,17 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
+// SaveTemplates saves a module's templates (a no-op for those already
+// current), naming the first that fails.
+func (s *Service) SaveTemplates(ctx context.Context, list []Template) error {
+	for _, t := range list {
+		if _, err := s.SaveTemplate(ctx, t); err != nil {
+			return fmt.Errorf("template %s: %w", t.Key, err)
+		}
+	}
+	return nil
+}
+
 // SaveTemplate validates t and stores it as the next version of its key.
 // Saving texts identical to the latest version stores nothing and returns
 // that version, so seeding is idempotent. A key belongs to the owner who

@@ -29,10 +29,8 @@ var Templates = []notify.Template{
 
 // SeedTemplates saves Templates (a new version only where one changed).
 func SeedTemplates(ctx context.Context, n *notify.Service) error {
-	for _, t := range Templates {
-		if _, err := n.SaveTemplate(ctx, t); err != nil {
-			return fmt.Errorf("proactive: template %s: %w", t.Key, err)
-		}
+	if err := n.SaveTemplates(ctx, Templates); err != nil {
+		return fmt.Errorf("proactive: %w", err)
 	}
 	return nil
 }

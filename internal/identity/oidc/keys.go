@@ -2,8 +2,6 @@ package oidc
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/hmac"
@@ -23,22 +21,19 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/egov/egov/internal/audit"
+	"github.com/egov/egov/internal/seal"
 	"github.com/egov/egov/internal/store"
 )
 
 // secrets are the keys derived from Config.Key, each for one purpose.
 type secrets struct {
-	keys    cipher.AEAD // encrypts signing keys at rest
-	op      [32]byte    // the op package's access-token encryption
-	subject []byte      // pairwise subjects
+	keys    *seal.Sealer // encrypts signing keys at rest
+	op      [32]byte     // the op package's access-token encryption
+	subject []byte       // pairwise subjects
 }
 
 func derive(master []byte, purpose string) [32]byte {
-	mac := hmac.New(sha256.New, master)
-	mac.Write([]byte("egov-oidc|" + purpose))
-	var out [32]byte
-	copy(out[:], mac.Sum(nil))
-	return out
+	return [32]byte(seal.DeriveKey(master, "egov-oidc|"+purpose))
 }
 
 func newSecrets(master []byte) (*secrets, error) {
@@ -46,16 +41,12 @@ func newSecrets(master []byte) (*secrets, error) {
 		return nil, errors.New("oidc: Config.Key must be at least 16 bytes")
 	}
 	k := derive(master, "signing-keys")
-	block, err := aes.NewCipher(k[:])
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
+	sealer, err := seal.New(k[:])
 	if err != nil {
 		return nil, err
 	}
 	sub := derive(master, "subject")
-	return &secrets{keys: aead, op: derive(master, "access-tokens"), subject: sub[:]}, nil
+	return &secrets{keys: sealer, op: derive(master, "access-tokens"), subject: sub[:]}, nil
 }
 
 // pairwiseSubject is the person's "sub" towards one client.
@@ -65,20 +56,9 @@ func (s *secrets) pairwiseSubject(clientID, fin string) string {
 	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(mac.Sum(nil)[:20])
 }
 
-func (s *secrets) seal(plain []byte, aad string) string {
-	nonce := make([]byte, s.keys.NonceSize())
-	rand.Read(nonce)
-	return base64.StdEncoding.EncodeToString(s.keys.Seal(nonce, nonce, plain, []byte(aad)))
-}
+func (s *secrets) seal(plain []byte, aad string) string { return s.keys.Seal(aad, plain) }
 
-func (s *secrets) open(sealed, aad string) ([]byte, error) {
-	raw, err := base64.StdEncoding.DecodeString(sealed)
-	if err != nil || len(raw) < s.keys.NonceSize() {
-		return nil, errors.New("oidc: malformed sealed key")
-	}
-	n := s.keys.NonceSize()
-	return s.keys.Open(nil, raw[:n], raw[n:], []byte(aad))
-}
+func (s *secrets) open(sealed, aad string) ([]byte, error) { return s.keys.Open(aad, sealed) }
 
 // signingKey is an ECDSA P-256 key (ES256).
 type signingKey struct {
