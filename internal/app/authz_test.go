@@ -101,6 +101,7 @@ var routeAccess = map[string]string{
 	"POST /admin/gateway/subsystems":           "admin",
 	"POST /admin/gateway/groups":               "admin",
 	"POST /admin/gateway/group-members":        "admin",
+	"POST /admin/gateway/group-members/remove": "admin",
 	"GET /admin/gateway/services/new":          "admin",
 	"POST /admin/gateway/services/new":         "admin",
 	"GET /admin/gateway/services/{id...}":      "admin",

@@ -100,8 +100,24 @@ func TestGatewayAdminOverHTTP(t *testing.T) {
 		t.Errorf("with the revoked key: %d %s", resp.StatusCode, resp.Header.Get("X-Road-Error"))
 	}
 
+	// A group: the portal joins and is taken out again.
+	mustRedirect("/admin/gateway/groups", url.Values{"group_code": {"libraries"}, "group_name": {"Kitabxanalar"}})
+	mustRedirect("/admin/gateway/group-members", url.Values{"gm_group": {"libraries"}, "gm_client": {"AZ/GOV/1000000010/portal"}})
+	if _, page := admin.get("/admin/gateway?lang=en"); !strings.Contains(page, `name="gm_client" value="AZ/GOV/1000000010/portal"`) {
+		t.Error("the overview offers no removal of the group's member")
+	}
+	mustRedirect("/admin/gateway/group-members/remove", url.Values{"gm_group": {"libraries"}, "gm_client": {"AZ/GOV/1000000010/portal"}})
+	if code, body := admin.post("/admin/gateway/group-members/remove?lang=en", url.Values{"gm_group": {"libraries"},
+		"gm_client": {"AZ/GOV/1000000010/portal"}}); code != http.StatusNotFound || !strings.Contains(body, "not in the group") {
+		t.Errorf("removing a member twice: %d", code)
+	}
+	groups, err := a.Gateway.Groups(context.Background())
+	if err != nil || len(groups) != 1 || len(groups[0].Members) != 0 {
+		t.Errorf("groups after the removal: %+v %v", groups, err)
+	}
+
 	var n int
-	if err := a.DB.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE action LIKE 'gateway.%'`).Scan(&n); err != nil || n != 5+len(keyID) {
-		t.Errorf("%d audit entries of the gateway's changes, want %d (%v)", n, 5+len(keyID), err)
+	if err := a.DB.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE action LIKE 'gateway.%'`).Scan(&n); err != nil || n != 8+len(keyID) {
+		t.Errorf("%d audit entries of the gateway's changes, want %d (%v)", n, 8+len(keyID), err)
 	}
 }

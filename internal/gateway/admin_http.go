@@ -26,6 +26,7 @@ func (h *HTTP) adminRoutes(rt *web.Router) {
 	rt.HandleFunc("POST /admin/gateway/subsystems", adminOnly, h.addSubsystem)
 	rt.HandleFunc("POST /admin/gateway/groups", adminOnly, h.addGroup)
 	rt.HandleFunc("POST /admin/gateway/group-members", adminOnly, h.addGroupMember)
+	rt.HandleFunc("POST /admin/gateway/group-members/remove", adminOnly, h.removeGroupMember)
 	rt.HandleFunc("GET /admin/gateway/services/new", adminOnly, h.serviceNew)
 	rt.HandleFunc("POST /admin/gateway/services/new", adminOnly, h.serviceCreate)
 	rt.HandleFunc("GET /admin/gateway/services/{id...}", adminOnly, h.servicePage)
@@ -165,6 +166,19 @@ func (h *HTTP) addGroupMember(w http.ResponseWriter, r *http.Request) {
 		}
 		return "gateway.group.add_member", "gateway_group:" + code, func(q store.Querier) error {
 			return addToGroup(r.Context(), q, code, client)
+		}
+	})
+}
+
+func (h *HTTP) removeGroupMember(w http.ResponseWriter, r *http.Request) {
+	h.post(w, r, "group_member_removed", func(f url.Values, bad *errs.Validation) (string, string, func(store.Querier) error) {
+		code := f.Get("gm_group")
+		client, err := ParseClientID(f.Get("gm_client"))
+		if code == "" || err != nil || !client.IsSubsystem() {
+			bad.Add("gm_client", "gateway.error.choose_subsystem")
+		}
+		return "gateway.group.remove_member", "gateway_group:" + code, func(q store.Querier) error {
+			return removeFromGroup(r.Context(), q, code, client)
 		}
 	})
 }

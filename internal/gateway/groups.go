@@ -51,8 +51,20 @@ func addToGroup(ctx context.Context, q store.Querier, code string, client Client
 // RemoveFromGroup ends the client's membership of the group.
 func (g *Gateway) RemoveFromGroup(ctx context.Context, code string, client ClientID) error {
 	defer g.invalidate()
-	_, err := g.db.ExecContext(ctx, `DELETE FROM gateway_group_members WHERE group_code = $1 AND client_id = $2`, code, client.String())
-	return err
+	return removeFromGroup(ctx, g.db, code, client)
+}
+
+// removeFromGroup takes client out of the group; a client not in it is
+// not found.
+func removeFromGroup(ctx context.Context, q store.Querier, code string, client ClientID) error {
+	res, err := q.ExecContext(ctx, `DELETE FROM gateway_group_members WHERE group_code = $1 AND client_id = $2`, code, client.String())
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.E(errs.NotFound, "gateway.error.not_in_group")
+	}
+	return nil
 }
 
 // GrantGroup lets every member of the group call endpoint e of service.
