@@ -60,14 +60,15 @@ func (p proactiveActions) Bill(ctx context.Context, tx *sql.Tx, d proactive.Do) 
 // as people write them). It runs in the action's transaction, so the
 // person is read from the registry directly, as Send's contact lookup is.
 func (p proactiveActions) Notify(ctx context.Context, tx *sql.Tx, d proactive.Do) (string, error) {
-	values := map[string]string{"title": d.Action.Title.AZ}
+	l := p.a.Identity.PersonLanguage(ctx, d.FIN)
+	values := map[string]string{"title": d.Action.Title.In(l)}
 	for k, v := range d.Facts {
 		if day, err := registry.ParseDate(v); err == nil {
 			v = day.Format("02.01.2006")
 		}
 		values[k] = v
 	}
-	sent, err := p.a.Notify.Send(ctx, tx, notify.Message{To: notify.Recipient{FIN: d.FIN, Lang: lang.AZ},
+	sent, err := p.a.Notify.Send(ctx, tx, notify.Message{To: notify.Recipient{FIN: d.FIN, Lang: l},
 		Template: d.Action.Template, Values: values, Kind: notify.KindGeneral, IdempotencyKey: d.Key})
 	if err != nil {
 		return "", err
@@ -112,7 +113,7 @@ func (p proactiveActions) IssueDocument(ctx context.Context, d proactive.Do) (st
 		}
 	}
 	doc, err := p.a.Documents.Issue(ctx, documents.Issue{Type: d.Action.DocumentType, TypeName: name, Agency: p.agencyOf(d),
-		HolderFIN: holder.FIN, HolderName: holder.FullName(), Lang: lang.AZ, Fields: fields, ValidFrom: time.Now(),
+		HolderFIN: holder.FIN, HolderName: holder.FullName(), Lang: p.a.Identity.PersonLanguage(ctx, holder.FIN), Fields: fields, ValidFrom: time.Now(),
 		IdempotencyKey: d.Key})
 	if err != nil {
 		return "", err

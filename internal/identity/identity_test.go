@@ -12,6 +12,7 @@ import (
 	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/identity"
+	"github.com/egov/egov/internal/lang"
 	"github.com/egov/egov/internal/store"
 	"github.com/egov/egov/internal/storetest"
 	"github.com/egov/egov/internal/web"
@@ -222,6 +223,36 @@ func TestPersonAccount(t *testing.T) {
 			if _, err := svc.PersonAccount(ctx, fin); errs.As(err).Fields["fin"] == "" {
 				t.Errorf("FIN %q: %v, want a fin field error", fin, err)
 			}
+		}
+	}, migrations...)
+}
+
+// Messages to a person are written in the language they chose; someone
+// without an account gets Azerbaijani, and asking opens no account.
+func TestPersonLanguage(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		svc, _ := newService(t, db)
+		ctx := context.Background()
+		if got := svc.PersonLanguage(ctx, "5ZQX7KA"); got != lang.AZ {
+			t.Errorf("without an account: %s", got)
+		}
+		var n int
+		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM identity_accounts`).Scan(&n)
+		if n != 0 {
+			t.Fatalf("asking opened %d accounts", n)
+		}
+		acct, err := svc.PersonAccount(ctx, "5ZQX7KA")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE identity_accounts SET lang = 'en' WHERE id = $1`, acct.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := svc.PersonLanguage(ctx, "5zqx7ka"); got != lang.EN {
+			t.Errorf("with English chosen: %s", got)
+		}
+		if got := svc.PersonLanguage(ctx, "not a FIN"); got != lang.AZ {
+			t.Errorf("a bad FIN: %s", got)
 		}
 	}, migrations...)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/lang"
 	"github.com/egov/egov/internal/store"
 	"github.com/egov/egov/internal/web"
 )
@@ -121,6 +122,23 @@ func (s *Service) Account(ctx context.Context, id int64) (*Account, error) {
 func (s *Service) StaffAccount(ctx context.Context, login string) (*Account, error) {
 	login, _ = NormalizeLogin(login)
 	return findAccountBySubject(ctx, s.db, StaffSubject(login))
+}
+
+// PersonLanguage is the language the person with fin chose in egov, or
+// Azerbaijani for someone who has no account yet; it opens no account.
+func (s *Service) PersonLanguage(ctx context.Context, fin string) lang.Lang {
+	fin, ok := NormalizeFIN(fin)
+	if !ok {
+		return lang.AZ
+	}
+	a, err := findAccountBySubject(ctx, s.db, PersonSubject(fin))
+	if err != nil {
+		return lang.AZ
+	}
+	if l, ok := lang.Parse(a.Lang); ok {
+		return l
+	}
+	return lang.AZ
 }
 
 // PersonAccount returns the account of the person with fin, opening one
