@@ -158,6 +158,12 @@ func (s *Service) cross(ctx context.Context, by Staff, visaNumber, key, kind str
 		if err != nil {
 			return err
 		}
+		// A replay whose first commit landed between the look-up above
+		// and crossingsOf sees the crossing now (PostgreSQL reads each
+		// statement afresh): it is the same crossing, not a second one.
+		if out, err = crossingByKey(ctx, tx, key); err != nil || out != nil {
+			return err
+		}
 		if kind == "entry" {
 			c := &Check{Person: p, Result: res, Entry: entry}
 			if st := state(c, now); st != VisaValid {
