@@ -61,36 +61,7 @@ func BirthEvent(p *Person) LifeEvent {
 // be registered) and publishes TopicBirth in the same transaction. Errors
 // are AddPerson's.
 func (r *Registry) RegisterBirth(ctx context.Context, child *Person) error {
-	child.FIN = NormalizeFIN(child.FIN)
-	if child.Citizenship == "" {
-		child.Citizenship = CitizenshipAZE
-	}
-	child.BirthDate = Date(child.BirthDate)
-	for i := range child.Family {
-		child.Family[i].FIN = NormalizeFIN(child.Family[i].FIN)
-	}
-	if err := child.Validate(); err != nil {
-		return err
-	}
-	return r.db.Tx(ctx, func(tx *sql.Tx) error {
-		for _, l := range child.Family {
-			ok, err := personExists(ctx, tx, l.FIN)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return errs.E(errs.Invalid, "registry.error.relative_not_found").Field("family", "registry.error.relative_not_found")
-			}
-		}
-		if _, err := insertPerson(ctx, tx, child, false); err != nil {
-			if store.IsUniqueViolation(err) {
-				return errs.E(errs.Conflict, "registry.error.person_exists")
-			}
-			return err
-		}
-		if err := insertPersonDetails(ctx, tx, child, false); err != nil {
-			return err
-		}
+	return r.addPerson(ctx, child, func(tx *sql.Tx) error {
 		return publishLife(ctx, tx, TopicBirth, BirthEvent(child))
 	})
 }

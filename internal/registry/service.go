@@ -117,6 +117,12 @@ func checkFIN(fin string) (string, error) {
 // "registry.error.relative_not_found", Conflict
 // "registry.error.person_exists" or "registry.error.document_exists".
 func (r *Registry) AddPerson(ctx context.Context, p *Person) error {
+	return r.addPerson(ctx, p, nil)
+}
+
+// addPerson is AddPerson; then, when given, runs in the same transaction
+// once the person is stored (a life event's publication).
+func (r *Registry) addPerson(ctx context.Context, p *Person, then func(*sql.Tx) error) error {
 	p.FIN = NormalizeFIN(p.FIN)
 	if p.Citizenship == "" {
 		p.Citizenship = CitizenshipAZE
@@ -144,7 +150,10 @@ func (r *Registry) AddPerson(ctx context.Context, p *Person) error {
 			}
 			return err
 		}
-		return insertPersonDetails(ctx, tx, p, false)
+		if err := insertPersonDetails(ctx, tx, p, false); err != nil || then == nil {
+			return err
+		}
+		return then(tx)
 	})
 }
 
