@@ -198,7 +198,8 @@ func (s *Service) Reconcile(ctx context.Context, lines []SettlementLine) (*Recon
 	}
 	from, _ := time.ParseInLocation(time.DateOnly, rep.From, Baku)
 	to, _ := time.ParseInLocation(time.DateOnly, rep.To, Baku)
-	settled, err := listPayments(ctx, s.db, `state = 'settled' AND settled_at >= $1 AND settled_at < $2`,
+	// Bank transfers (SettleTransfer) never pass through the acquirer.
+	settled, err := listPayments(ctx, s.db, `state = 'settled' AND settled_at >= $1 AND settled_at < $2 AND provider_id NOT LIKE 'transfer:%'`,
 		from.UTC(), to.AddDate(0, 0, 1).UTC())
 	if err != nil {
 		return nil, err

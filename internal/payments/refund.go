@@ -47,6 +47,11 @@ func (s *Service) RefundBill(ctx context.Context, by, agency, number string, amo
 	if err != nil {
 		return nil, err
 	}
+	if IsTransfer(p) {
+		// The acquirer never had this money: it goes back by a bank
+		// transfer, which egov does not make.
+		return nil, errs.E(errs.Conflict, "payments.error.transfer_refund")
+	}
 	rf := &Refund{Number: newNumber("F", 12), Bill: b.Number, Payment: p.Number, Amount: amount, State: "pending", By: by}
 	idem := by + "|" + key
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {

@@ -388,64 +388,82 @@ func (s *Service) settle(ctx context.Context, pp ProviderPayment) (bool, error) 
 			return wrapErr(errs.Conflict, "payments.error.amount_mismatch",
 				fmt.Errorf("payment %s: provider took %d, expected %d", p.Number, pp.Amount, p.Amount))
 		}
-		now := s.now()
-		res, err := tx.ExecContext(ctx, `UPDATE payments_payments SET state = 'settled', settled_at = $1
-			WHERE id = $2 AND state <> 'settled'`, now, p.ID)
-		if err != nil {
-			return fmt.Errorf("payments: settle %s: %w", p.Number, err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return nil // settled meanwhile by another caller
-		}
-		for _, pb := range p.Bills {
-			b, err := billBy(ctx, tx, "number", pb.Number)
-			if err != nil {
-				return err
-			}
-			res, err := tx.ExecContext(ctx, `UPDATE payments_bills SET status = 'paid', paid_amount = $1, paid_at = $2,
-				payment = $3 WHERE id = $4 AND status = 'open'`, pb.Amount, now, p.Number, b.ID)
-			if err != nil {
-				return fmt.Errorf("payments: mark %s paid: %w", b.Number, err)
-			}
-			kind := "payment"
-			if n, _ := res.RowsAffected(); n != 1 {
-				// Paid already by another payment (or cancelled): the
-				// money is kept apart for an official to refund.
-				kind = "overpayment"
-			}
-			if err := insertLedger(ctx, tx, LedgerEntry{Kind: kind, Payment: p.Number, Bill: b.Number, Agency: b.Agency,
-				BudgetCode: b.BudgetCode, Service: b.Service, Amount: pb.Amount, At: now}, p.Number); err != nil {
-				return err
-			}
-			if kind == "payment" {
-				if err := events.Publish(ctx, tx, TopicBillPaid, b.Number, BillPaid{Bill: b.Number, Reference: b.Reference,
-					Agency: b.Agency, Service: b.Service, Kind: b.Kind, Amount: pb.Amount, Payment: p.Number}); err != nil {
-					return err
-				}
-			}
-		}
-		receipt = Receipt{Number: newNumber("R", 12), Payment: p.Number, ProviderID: p.ProviderID, Payer: p.Payer,
-			Amount: p.Amount, Bills: p.Bills, IssuedAt: now}
-		receipt.Signature = s.sign(receipt)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO payments_receipts (number, payment, provider_id, payer, amount, bills,
-			issued_at, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, receipt.Number, receipt.Payment,
-			receipt.ProviderID, receipt.Payer, receipt.Amount, jsonBills(receipt.Bills), receipt.IssuedAt, receipt.Signature); err != nil {
-			return fmt.Errorf("payments: receipt: %w", err)
-		}
-		done = true
-		return nil
+		receipt, done, err = s.settleTx(ctx, tx, p)
+		return err
 	})
 	if err != nil || !done {
 		return false, err
 	}
-	if s.cfg.IssueReceipt != nil {
-		if doc, err := s.cfg.IssueReceipt(ctx, receipt); err != nil {
-			s.cfg.Logger.Warn("payments: issue receipt document", "receipt", receipt.Number, "err", err)
-		} else if _, err := s.db.ExecContext(ctx, `UPDATE payments_receipts SET document_number = $1 WHERE number = $2`, doc, receipt.Number); err != nil {
-			s.cfg.Logger.Warn("payments: keep receipt document", "receipt", receipt.Number, "err", err)
+	s.issueReceipt(ctx, receipt)
+	return true, nil
+}
+
+// settleTx is settle's work in the caller's transaction, for a payment
+// whose money has arrived, by card or by bank transfer: the payment
+// changes from not settled to settled in a conditional UPDATE (a
+// concurrent or later caller finds it done and reports false), each bill
+// is marked paid with one ledger entry and one payments.bill_paid event,
+// and the receipt is signed.
+func (s *Service) settleTx(ctx context.Context, tx *sql.Tx, p *Payment) (Receipt, bool, error) {
+	now := s.now()
+	res, err := tx.ExecContext(ctx, `UPDATE payments_payments SET state = 'settled', settled_at = $1
+		WHERE id = $2 AND state <> 'settled'`, now, p.ID)
+	if err != nil {
+		return Receipt{}, false, fmt.Errorf("payments: settle %s: %w", p.Number, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return Receipt{}, false, nil // settled meanwhile by another caller
+	}
+	for _, pb := range p.Bills {
+		b, err := billBy(ctx, tx, "number", pb.Number)
+		if err != nil {
+			return Receipt{}, false, err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE payments_bills SET status = 'paid', paid_amount = $1, paid_at = $2,
+			payment = $3 WHERE id = $4 AND status = 'open'`, pb.Amount, now, p.Number, b.ID)
+		if err != nil {
+			return Receipt{}, false, fmt.Errorf("payments: mark %s paid: %w", b.Number, err)
+		}
+		kind := "payment"
+		if n, _ := res.RowsAffected(); n != 1 {
+			// Paid already by another payment (or cancelled): the
+			// money is kept apart for an official to refund.
+			kind = "overpayment"
+		}
+		if err := insertLedger(ctx, tx, LedgerEntry{Kind: kind, Payment: p.Number, Bill: b.Number, Agency: b.Agency,
+			BudgetCode: b.BudgetCode, Service: b.Service, Amount: pb.Amount, At: now}, p.Number); err != nil {
+			return Receipt{}, false, err
+		}
+		if kind == "payment" {
+			if err := events.Publish(ctx, tx, TopicBillPaid, b.Number, BillPaid{Bill: b.Number, Reference: b.Reference,
+				Agency: b.Agency, Service: b.Service, Kind: b.Kind, Amount: pb.Amount, Payment: p.Number}); err != nil {
+				return Receipt{}, false, err
+			}
 		}
 	}
-	return true, nil
+	receipt := Receipt{Number: newNumber("R", 12), Payment: p.Number, ProviderID: p.ProviderID, Payer: p.Payer,
+		Amount: p.Amount, Bills: p.Bills, IssuedAt: now}
+	receipt.Signature = s.sign(receipt)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO payments_receipts (number, payment, provider_id, payer, amount, bills,
+		issued_at, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, receipt.Number, receipt.Payment,
+		receipt.ProviderID, receipt.Payer, receipt.Amount, jsonBills(receipt.Bills), receipt.IssuedAt, receipt.Signature); err != nil {
+		return Receipt{}, false, fmt.Errorf("payments: receipt: %w", err)
+	}
+	return receipt, true, nil
+}
+
+// issueReceipt has the documents module issue a settled payment's
+// receipt, after its transaction committed; a failure leaves the signed
+// receipt without its document.
+func (s *Service) issueReceipt(ctx context.Context, receipt Receipt) {
+	if s.cfg.IssueReceipt == nil {
+		return
+	}
+	if doc, err := s.cfg.IssueReceipt(ctx, receipt); err != nil {
+		s.cfg.Logger.Warn("payments: issue receipt document", "receipt", receipt.Number, "err", err)
+	} else if _, err := s.db.ExecContext(ctx, `UPDATE payments_receipts SET document_number = $1 WHERE number = $2`, doc, receipt.Number); err != nil {
+		s.cfg.Logger.Warn("payments: keep receipt document", "receipt", receipt.Number, "err", err)
+	}
 }
 
 // AbandonAfter is how long a payment may wait for the card before
