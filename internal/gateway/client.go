@@ -41,6 +41,20 @@ func (c *Client) Get(ctx context.Context, service, path, userID, purpose string)
 
 // Do calls method and path of service with body (nil for none).
 func (c *Client) Do(ctx context.Context, method, service, path, userID, purpose string, body io.Reader) (*Response, error) {
+	header := http.Header{}
+	if userID != "" {
+		header.Set(HeaderUserID, userID)
+	}
+	if purpose != "" {
+		header.Set(HeaderPurpose, purpose)
+	}
+	return c.DoHeader(ctx, method, service, path, header, body)
+}
+
+// DoHeader is Do with the request's headers given: the X-Road ones
+// (HeaderUserID, HeaderPurpose, HeaderRepresentedParty) and any the
+// service's specification asks for.
+func (c *Client) DoHeader(ctx context.Context, method, service, path string, header http.Header, body io.Reader) (*Response, error) {
 	sid, err := ParseServiceID(service)
 	if err != nil {
 		return nil, err
@@ -52,13 +66,11 @@ func (c *Client) Do(ctx context.Context, method, service, path, userID, purpose 
 	if err != nil {
 		return nil, err
 	}
+	req.Header = header.Clone()
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
 	req.Header.Set(HeaderClient, c.id.Encoded())
-	if userID != "" {
-		req.Header.Set(HeaderUserID, userID)
-	}
-	if purpose != "" {
-		req.Header.Set(HeaderPurpose, purpose)
-	}
 	req.Header.Set("Accept", "application/json")
 	rec := &recorder{header: http.Header{}, max: 1 << 62}
 	c.gw.ServeHTTP(rec, req)
