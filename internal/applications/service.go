@@ -493,38 +493,46 @@ func (s *Service) Submit(ctx context.Context, actor Actor, number string) (*Appl
 				}
 				return nil, errs.E(errs.Conflict, "applications.error.not_draft")
 			}
-			svc, schema, err := s.onlineService(a.Service, actor)
-			if err != nil {
-				return nil, err
-			}
-			if err := schema.Validate(s.merged(a, schema)); err != nil {
-				return nil, err
-			}
-			a.Answers = schema.Clean(a.Answers)
-			now := s.now()
-			a.SubmittedAt = &now
-			a.FeeQepik = svc.FeeQepik
-			a.Status = Submitted
-			bill := ""
-			if a.FeeQepik > 0 && s.cfg.Bill != nil {
-				a.Status = AwaitingPayment
-				if bill, err = s.cfg.Bill(ctx, tx, a); err != nil {
-					return nil, err
-				}
-			} else {
-				due := s.cfg.Calendar.AddWorkingDays(now, svc.DeadlineDays).UTC()
-				a.DueAt = &due
-			}
-			if err := s.tell(ctx, tx, a, "applications.submitted", ""); err != nil {
-				return nil, err
-			}
-			if err := s.publish(ctx, tx, TopicSubmitted, a); err != nil {
-				return nil, err
-			}
-			st := stepBy(actor, "submit", Draft, a.Status)
-			st.Note = bill
-			return st, nil
+			return s.submitDraft(ctx, tx, actor, actor, a)
 		})
+}
+
+// submitDraft checks the draft a of applicant and sends it to its agency
+// in tx, by actor (the applicant, or a system submitting for them): the
+// deadline starts now, in working days; a service with a fee waits for
+// payment first.
+func (s *Service) submitDraft(ctx context.Context, tx *sql.Tx, applicant, actor Actor, a *Application) (*Step, error) {
+	svc, schema, err := s.onlineService(a.Service, applicant)
+	if err != nil {
+		return nil, err
+	}
+	if err := schema.Validate(s.merged(a, schema)); err != nil {
+		return nil, err
+	}
+	a.Answers = schema.Clean(a.Answers)
+	now := s.now()
+	a.SubmittedAt = &now
+	a.FeeQepik = svc.FeeQepik
+	a.Status = Submitted
+	bill := ""
+	if a.FeeQepik > 0 && s.cfg.Bill != nil {
+		a.Status = AwaitingPayment
+		if bill, err = s.cfg.Bill(ctx, tx, a); err != nil {
+			return nil, err
+		}
+	} else {
+		due := s.cfg.Calendar.AddWorkingDays(now, svc.DeadlineDays).UTC()
+		a.DueAt = &due
+	}
+	if err := s.tell(ctx, tx, a, "applications.submitted", ""); err != nil {
+		return nil, err
+	}
+	if err := s.publish(ctx, tx, TopicSubmitted, a); err != nil {
+		return nil, err
+	}
+	st := stepBy(actor, "submit", Draft, a.Status)
+	st.Note = bill
+	return st, nil
 }
 
 // MarkPaid moves an application awaiting payment on to its agency and
@@ -579,32 +587,36 @@ func (s *Service) Resubmit(ctx context.Context, actor Actor, number, message str
 		return nil, err
 	}
 	return s.change(ctx, func(q querier) (*Application, error) { return s.mine(ctx, q, actor, number) },
-		func(tx *sql.Tx, a *Application) (*Step, error) {
-			if a.Status != InfoRequested {
-				return nil, errs.E(errs.Conflict, "applications.error.not_requested")
-			}
-			steps, err := stepsOf(ctx, tx, a.ID)
-			if err != nil {
-				return nil, err
-			}
-			if a.DueAt != nil {
-				for i := len(steps) - 1; i >= 0; i-- {
-					if steps[i].Action == "request_info" {
-						waited := s.cfg.Calendar.WorkingDaysBetween(steps[i].At, s.now())
-						if waited > 0 {
-							due := s.cfg.Calendar.AddWorkingDays(*a.DueAt, waited).UTC()
-							a.DueAt = &due
-						}
-						break
-					}
+		func(tx *sql.Tx, a *Application) (*Step, error) { return s.resubmitted(ctx, tx, actor, a, message) })
+}
+
+// resubmitted sends a back to its agency with the answer message, by
+// actor, in tx.
+func (s *Service) resubmitted(ctx context.Context, tx *sql.Tx, actor Actor, a *Application, message string) (*Step, error) {
+	if a.Status != InfoRequested {
+		return nil, errs.E(errs.Conflict, "applications.error.not_requested")
+	}
+	steps, err := stepsOf(ctx, tx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	if a.DueAt != nil {
+		for i := len(steps) - 1; i >= 0; i-- {
+			if steps[i].Action == "request_info" {
+				waited := s.cfg.Calendar.WorkingDaysBetween(steps[i].At, s.now())
+				if waited > 0 {
+					due := s.cfg.Calendar.AddWorkingDays(*a.DueAt, waited).UTC()
+					a.DueAt = &due
 				}
+				break
 			}
-			a.Status = Resubmitted
-			a.Overdue = false
-			st := stepBy(actor, "resubmit", InfoRequested, Resubmitted)
-			st.Note = message
-			return st, nil
-		})
+		}
+	}
+	a.Status = Resubmitted
+	a.Overdue = false
+	st := stepBy(actor, "resubmit", InfoRequested, Resubmitted)
+	st.Note = message
+	return st, nil
 }
 
 // Assign gives the application to an official of its agency (the actor
