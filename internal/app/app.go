@@ -24,6 +24,7 @@ import (
 	"github.com/egov/egov/internal/catalog"
 	"github.com/egov/egov/internal/centers"
 	"github.com/egov/egov/internal/config"
+	"github.com/egov/egov/internal/consent"
 	"github.com/egov/egov/internal/documents"
 	"github.com/egov/egov/internal/events"
 	"github.com/egov/egov/internal/evisa"
@@ -80,6 +81,9 @@ type App struct {
 	// GovStack serves the GovStack building-block APIs through the
 	// gateway, on a listener of their own (cfg.GovStackAddr).
 	GovStack *govstack.Service
+	// Consent keeps consents people give organisations (GovStack's
+	// Consent block, and the cabinet's list of them).
+	Consent *consent.Service
 	// Proactive acts on life events and events of time by agencies' rules.
 	Proactive *proactive.Service
 	// EVisa runs e-visas from application to the border.
@@ -107,6 +111,7 @@ func Migrations() []store.Migrations {
 		govstack.Migrations,
 		evisa.Migrations,
 		proactive.Migrations,
+		consent.Migrations,
 	}
 }
 
@@ -148,10 +153,6 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 		return nil, err
 	}
 	if err := a.Gateway.RegisterRegistries(ctx, a.Registry.ProviderHandler(nil), registry.OpenAPI); err != nil {
-		return nil, err
-	}
-	a.GovStack = govstack.New(govstack.Config{DB: db, Gateway: a.Gateway, Notify: a.Notify, Catalog: a.Catalog, Logger: logger})
-	if err := a.GovStack.Register(ctx); err != nil {
 		return nil, err
 	}
 	a.Identity = identity.New(db, a.Site.Sessions, a.personName, logger)
@@ -202,6 +203,18 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	a.Applications = applications.New(db, applications.Config{Catalog: a.Catalog, Files: a.Files,
 		Notify: a.Notify, Registries: applicationRegistries{a.Gateway.Client(gateway.Portal)},
 		StaffOf: a.agencyStaff, Bill: a.feeBill, Issue: a.issueDocument, Logger: logger})
+	a.Consent, err = consent.New(consent.Config{DB: db, SealKey: seal.DeriveKey(secret, "egov consent keys v1"), Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	a.Consent.Subscribe(a.Events)
+	// The GovStack blocks, over the modules above; agencies' systems
+	// submit people's applications through them.
+	a.GovStack = govstack.New(govstack.Config{DB: db, Gateway: a.Gateway, Notify: a.Notify, Catalog: a.Catalog,
+		Applications: a.Applications, Files: a.Files, Applicant: a.applicant, Payments: a.Payments, Events: a.Events, Consent: a.Consent, Logger: logger})
+	if err := a.GovStack.Register(ctx); err != nil {
+		return nil, err
+	}
 	a.Centers = centers.New(db, centers.Config{Catalog: a.Catalog, Notify: a.Notify, OpenApplication: a.openAtDesk,
 		BirthDate: a.birthDate, BaseURL: cfg.BaseURL, Logger: logger})
 	if err := centers.SeedTemplates(ctx, a.Notify); err != nil {
@@ -265,6 +278,7 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	centers.NewHTTP(a.Centers, a.Site).Routes(a.Router)
 	letters.NewHTTP(a.Letters, a.Site).Routes(a.Router)
 	proactive.NewHTTP(a.Proactive, a.Site).Routes(a.Router)
+	consent.NewHTTP(a.Consent, a.Site).Routes(a.Router)
 	evisa.NewHTTP(a.EVisa, a.Site).Routes(a.Router)
 	// Passkeys are bound to the site's host name (the WebAuthn RP ID) and
 	// origin, both taken from the public base URL.
@@ -488,6 +502,8 @@ func (a *App) Run(ctx context.Context) {
 	go func() { defer wg.Done(); a.housekeeping(ctx, 10*time.Minute) }()
 	wg.Add(1)
 	go func() { defer wg.Done(); a.runProactive(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); a.GovStack.RunP2GAnswers(ctx, 2*time.Second) }()
 	wg.Wait()
 }
 

@@ -84,6 +84,11 @@ var routeAccess = map[string]string{
 	"POST /auth/passkey/finish":                "anyone",
 	"GET /cabinet/consents":                    "citizen",
 	"POST /cabinet/consents/{client}/revoke":   "citizen",
+
+	// The Consent block's records, listed and withdrawn in the cabinet.
+	"GET /cabinet/consents/agreements":                "citizen",
+	"POST /cabinet/consents/agreements/{id}/withdraw": "citizen",
+
 	"GET /oauth/consent":                       "anyone",
 	"POST /oauth/consent":                      "anyone",
 	"GET /.well-known/openid-configuration":    "anyone",

@@ -74,6 +74,7 @@ var browserPages = []browserPage{
 	{path: "/cabinet/contacts", as: "5ZQX7KA"},
 	{path: "/cabinet/data-access", as: "5ZQX7KA"},
 	{path: "/cabinet/consents", as: "5ZQX7KA"},
+	{path: "/cabinet/consents/agreements", as: "5ZQX7KA"},
 	{path: "/cabinet/messages", as: "5ZQX7KA"},
 	{path: "/cabinet/messages/1", as: "5ZQX7KA"},
 	{path: "/cabinet/messages/settings", as: "5ZQX7KA"},

@@ -1,7 +1,10 @@
 package govstack_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"testing"
@@ -26,6 +29,22 @@ type operation struct {
 	// anonymous: the specification takes a request without any of egov's
 	// headers (no client, no key) as valid.
 	anonymous bool
+	// upload: the body is a document sent as multipart/form-data.
+	upload bool
+}
+
+// callOp makes op's request as client.
+func (f *fixture) callOp(op operation, client gateway.ClientID, invalid ...bool) result {
+	f.t.Helper()
+	if op.upload {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		part, _ := mw.CreateFormFile("file", "letter.pdf")
+		part.Write([]byte(base64.StdEncoding.EncodeToString(pdf)))
+		mw.Close()
+		return f.callRaw(op.spec, client, op.method, op.path, mw.FormDataContentType(), buf.Bytes(), invalid...)
+	}
+	return f.call(op.spec, client, op.method, op.path, op.body, invalid...)
 }
 
 func operations(dbID int, cardID, formID string) []operation {
@@ -33,29 +52,38 @@ func operations(dbID int, cardID, formID string) []operation {
 	q := map[string]any{"query": content(map[string]any{"id": "PH-1"})}
 	w := map[string]any{"write": content(map[string]any{"firstName": "x"})}
 	qw := map[string]any{"query": content(map[string]any{"id": "PH-1"}), "write": content(map[string]any{"firstName": "x"})}
-	return []operation{
-		{data, "GET", "/data/pharmacies/1.0", nil, true, false, nil, false},
-		{data, "POST", "/data/pharmacies/1.0/create", w, true, false, nil, false},
-		{data, "POST", "/data/pharmacies/1.0/exists", q, true, false, nil, false},
-		{data, "POST", "/data/pharmacies/1.0/read", q, true, false, nil, false},
-		{data, "PUT", "/data/pharmacies/1.0/update", qw, true, false, nil, false},
-		{data, "PUT", "/data/pharmacies/1.0/updateEntries", qw, true, false, nil, false},
-		{data, "POST", "/data/pharmacies/1.0/updateOrCreate", qw, true, false, nil, false},
-		{data, "DELETE", "/data/pharmacies/1.0/PH-1/delete", nil, true, false, nil, false},
-		{data, "GET", "/data/pharmacies/1.0/PH-1/readValue/firstName.json", nil, true, false, nil, false},
-		{data, "GET", "/data/myPersonalDataUsage?userId=5ZQX7KA&databaseId=population", nil, false, true, nil, false},
-		{dbs, "GET", "/databases", nil, false, false, nil, false},
-		{dbs, "GET", "/database/" + id, nil, true, false, nil, false},
-		{dbs, "DELETE", "/database/" + id, nil, true, false, nil, false},
-		{dbs, "POST", "/database/modify", map[string]any{"code": "pharmacies", "schema": pharmacySchema}, true, true, nil, false},
-		{msg, "POST", "/send/email/single", emailTo("a@example.org"), false, false, nil, false},
-		{msg, "POST", "/send/email/batch", batchTo("a@example.org"), false, false, nil, false},
-		{msg, "GET", "/status/email?status=scheduled", nil, false, false, map[string]string{"requestUid": "9d6c8a1e-0000-4000-8000-000000000000"}, false},
-		{reg, "GET", "/services", nil, false, true, nil, true},
-		{reg, "GET", "/services/" + cardID, nil, false, true, nil, true},
-		{reg, "GET", "/services/" + cardID + "/eForms", nil, false, true, nil, true},
-		{reg, "GET", "/eForms/" + formID, nil, false, true, nil, true},
-	}
+	return append([]operation{
+		{data, "GET", "/data/pharmacies/1.0", nil, true, false, nil, false, false},
+		{data, "POST", "/data/pharmacies/1.0/create", w, true, false, nil, false, false},
+		{data, "POST", "/data/pharmacies/1.0/exists", q, true, false, nil, false, false},
+		{data, "POST", "/data/pharmacies/1.0/read", q, true, false, nil, false, false},
+		{data, "PUT", "/data/pharmacies/1.0/update", qw, true, false, nil, false, false},
+		{data, "PUT", "/data/pharmacies/1.0/updateEntries", qw, true, false, nil, false, false},
+		{data, "POST", "/data/pharmacies/1.0/updateOrCreate", qw, true, false, nil, false, false},
+		{data, "DELETE", "/data/pharmacies/1.0/PH-1/delete", nil, true, false, nil, false, false},
+		{data, "GET", "/data/pharmacies/1.0/PH-1/readValue/firstName.json", nil, true, false, nil, false, false},
+		{data, "GET", "/data/myPersonalDataUsage?userId=5ZQX7KA&databaseId=population", nil, false, true, nil, false, false},
+		{dbs, "GET", "/databases", nil, false, false, nil, false, false},
+		{dbs, "GET", "/database/" + id, nil, true, false, nil, false, false},
+		{dbs, "DELETE", "/database/" + id, nil, true, false, nil, false, false},
+		{dbs, "POST", "/database/modify", map[string]any{"code": "pharmacies", "schema": pharmacySchema}, true, true, nil, false, false},
+		{msg, "POST", "/send/email/single", emailTo("a@example.org"), false, false, nil, false, false},
+		{msg, "POST", "/send/email/batch", batchTo("a@example.org"), false, false, nil, false, false},
+		{msg, "GET", "/status/email?status=scheduled", nil, false, false, map[string]string{"requestUid": "9d6c8a1e-0000-4000-8000-000000000000"}, false, false},
+		{reg, "GET", "/services", nil, false, true, nil, true, false},
+		{reg, "GET", "/services/" + cardID, nil, false, true, nil, true, false},
+		{reg, "GET", "/services/" + cardID + "/eForms", nil, false, true, nil, true, false},
+		{reg, "GET", "/eForms/" + formID, nil, false, true, nil, true, false},
+		{reg, "POST", "/services/" + cardID + "/applications", submission("2HPL4RM", map[string]any{"purpose": "employer"}), false, true, nil, false, false},
+		{reg, "POST", "/documents", nil, false, true, nil, true, true},
+		{reg, "GET", "/applications", nil, false, true, nil, false, false},
+		{reg, "GET", "/applications/7KM2Q9XA4", nil, false, true, nil, false, false},
+		{reg, "PUT", "/applications/7KM2Q9XA4", map[string]any{"applicantId": "2HPL4RM"}, false, true, nil, false, false},
+		{reg, "GET", "/tasks", nil, false, true, nil, true, false},
+		{reg, "GET", "/tasks/7KM2Q9XA4", nil, false, true, nil, true, false},
+		{reg, "POST", "/tasks/7KM2Q9XA4/complete", map[string]any{"data": map[string]any{}}, false, true, nil, true, false},
+		{stats, "GET", "/data/statistics", nil, false, true, nil, false, false},
+	}, append(consentOperations(), p2gOperations()...)...)
 }
 
 // Every operation refuses a caller without a key, with another's key,
@@ -78,27 +106,27 @@ func TestEveryOperationRefusesCallersWithoutRights(t *testing.T) {
 				f.t = t
 				f.header = op.header
 				// Without the Information-Mediator-Client header.
-				if res := f.call(op.spec, gateway.ClientID{}, op.method, op.path, op.body, !op.anonymous); res.status != http.StatusUnauthorized {
+				if res := f.callOp(op, gateway.ClientID{}, !op.anonymous); res.status != http.StatusUnauthorized {
 					t.Errorf("no client header: %d %s", res.status, res.body)
 				}
 				// Without a key.
 				keyless := f
 				keyless.keys = map[gateway.ClientID]string{}
-				if res := keyless.call(op.spec, clinic, op.method, op.path, op.body, !op.unsecured); res.header.Get(gateway.HeaderError) != gateway.ErrAuthFailed {
+				if res := keyless.callOp(op, clinic, !op.unsecured); res.header.Get(gateway.HeaderError) != gateway.ErrAuthFailed {
 					t.Errorf("no key: %d %s", res.status, res.body)
 				}
 				// With another client's key.
 				swapped := f
 				swapped.keys = map[gateway.ClientID]string{clinic: f.keys[stranger]}
-				if res := swapped.call(op.spec, clinic, op.method, op.path, op.body); res.header.Get(gateway.HeaderError) != gateway.ErrAuthFailed {
+				if res := swapped.callOp(op, clinic); res.header.Get(gateway.HeaderError) != gateway.ErrAuthFailed {
 					t.Errorf("another's key: %d %s", res.status, res.body)
 				}
 				// No right on the block.
-				if res := f.call(op.spec, stranger, op.method, op.path, op.body); res.header.Get(gateway.HeaderError) != gateway.ErrAccessDenied {
+				if res := f.callOp(op, stranger); res.header.Get(gateway.HeaderError) != gateway.ErrAccessDenied {
 					t.Errorf("no grant: %d %s", res.status, res.body)
 				}
 				if op.registryRight {
-					if res := f.call(op.spec, nosy, op.method, op.path, op.body); res.status != http.StatusForbidden {
+					if res := f.callOp(op, nosy); res.status != http.StatusForbidden {
 						t.Errorf("no right on the registry: %d %s", res.status, res.body)
 					}
 				}
@@ -119,6 +147,13 @@ func snapshot(t *testing.T, db *store.DB) string {
 		`SELECT registry_id || ' ' || record_id || ' ' || content FROM govstack_records ORDER BY registry_id, record_id`,
 		`SELECT code || ' ' || version || ' ' || schema || ' ' || modified_at FROM govstack_registries ORDER BY id`,
 		`SELECT 'e-mails sent: ' || COUNT(*) FROM notify_api_messages`,
+		`SELECT 'payments messages: ' || (SELECT COUNT(*) FROM govstack_p2g_requests) || ' ' || (SELECT COUNT(*) FROM govstack_p2g_rtps)`,
+		`SELECT 'applications: ' || COUNT(*) FROM applications`,
+		`SELECT 'files: ' || COUNT(*) FROM file_uploads`,
+		`SELECT 'decisions: ' || COUNT(*) FROM application_steps`,
+		`SELECT 'consent: ' || (SELECT COUNT(*) FROM consent_policies) || ' ' || (SELECT COUNT(*) FROM consent_agreements) || ' ' ||
+			(SELECT COUNT(*) FROM consent_individuals) || ' ' || (SELECT COUNT(*) FROM consent_revisions) || ' ' ||
+			(SELECT COUNT(*) FROM consent_signatures) || ' ' || (SELECT COUNT(*) FROM consent_webhooks)`,
 	} {
 		rows, err := db.QueryContext(context.Background(), q)
 		if err != nil {

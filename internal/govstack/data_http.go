@@ -79,24 +79,29 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) {
 	answer(w, http.StatusOK, contentBody{Content: write})
 }
 
-// find is read and exists.
-func (s *Service) find(w http.ResponseWriter, r *http.Request) (map[string]any, bool, error) {
+// find is read and exists; the registry is nil for a base registry.
+func (s *Service) find(w http.ResponseWriter, r *http.Request) (*Registry, map[string]any, bool, error) {
 	reg, base, caller, err := s.target(r)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	query, _, err := s.body(w, r, true, false)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if base != nil {
-		return s.baseFind(r, base, query)
+		content, found, err := s.baseFind(r, base, query)
+		return nil, content, found, err
 	}
-	return s.Find(r.Context(), caller, reg, query)
+	content, found, err := s.Find(r.Context(), caller, reg, query)
+	return reg, content, found, err
 }
 
 func (s *Service) read(w http.ResponseWriter, r *http.Request) {
-	content, found, err := s.find(w, r)
+	reg, content, found, err := s.find(w, r)
+	if err == nil && found && reg != nil {
+		err = s.recordRegistryReads(r, reg, content)
+	}
 	if err == nil && !found || errs.KindOf(err) == errs.NotFound {
 		// The specification's 404 says exactly this, for a missing
 		// registry too.
@@ -117,7 +122,7 @@ type existsAnswer struct {
 }
 
 func (s *Service) exists(w http.ResponseWriter, r *http.Request) {
-	_, found, err := s.find(w, r)
+	_, _, found, err := s.find(w, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -208,6 +213,10 @@ func (s *Service) readValue(w http.ResponseWriter, r *http.Request) {
 		content, found, err = s.baseRead(r.Context(), r, base, r.PathValue("id"))
 	} else if err == nil {
 		content, found, err = s.Find(r.Context(), caller, reg, map[string]any{reg.PrimaryKey(): keyValue(r.PathValue("id"), reg)})
+		if err == nil && found {
+			// One field of the record is still the person's data.
+			err = s.recordRegistryReads(r, reg, content)
+		}
 	}
 	if err == nil && !found {
 		err = errs.E(errs.NotFound, "govstack.error.no_record")
@@ -258,6 +267,9 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) {
 		count, results, err = s.baseList(r, base, q)
 	default:
 		count, results, err = s.List(r.Context(), caller, reg, q)
+		if err == nil {
+			err = s.recordRegistryReads(r, reg, results...)
+		}
 	}
 	if err != nil {
 		s.fail(w, r, err)

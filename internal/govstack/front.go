@@ -36,7 +36,14 @@ func (s *Service) Handler() http.Handler {
 			s.fail(w, r, errs.E(errs.Unauthenticated, "govstack.error.no_client").Field(HeaderIMClient, "govstack.error.no_client"))
 			return
 		}
-		target := "/r1/" + service.Encoded() + r.URL.EscapedPath()
+		path := r.URL.EscapedPath()
+		if service == ConsentService {
+			// The Consent specification's paths end in "/", which the
+			// gateway's r1 paths cannot (no empty segment): the block is
+			// served without it.
+			path = strings.TrimSuffix(path, "/")
+		}
+		target := "/r1/" + service.Encoded() + path
 		if r.URL.RawQuery != "" {
 			target += "?" + r.URL.RawQuery
 		}
@@ -61,15 +68,25 @@ func (s *Service) Handler() http.Handler {
 // serviceFor is the gateway service whose block serves path.
 func serviceFor(path string) (gateway.ServiceID, bool) {
 	switch {
+	case path == "/data/statistics":
+		// Registration's, before the Digital Registries' /data/…: a
+		// registry's paths have three segments or more.
+		return StatisticsService, true
 	case strings.HasPrefix(path, "/data/"):
 		return RegistriesDataService, true
 	case strings.HasPrefix(path, "/database/"), path == "/databases":
 		return RegistriesDatabaseService, true
 	case path == "/send/email/single", path == "/send/email/batch", path == "/status/email":
 		return MessagingService, true
-	case path == "/services", strings.HasPrefix(path, "/services/") && !strings.HasSuffix(path, "/applications"),
-		strings.HasPrefix(path, "/eForms/"):
+	case path == "/services", strings.HasPrefix(path, "/services/"), strings.HasPrefix(path, "/eForms/"),
+		path == "/documents", path == "/applications", strings.HasPrefix(path, "/applications/"),
+		path == "/tasks", strings.HasPrefix(path, "/tasks/"):
 		return RegistrationService, true
+	case strings.HasPrefix(path, "/config/"), strings.HasPrefix(path, "/service/"), strings.HasPrefix(path, "/audit/"):
+		return ConsentService, true
+	case strings.HasPrefix(path, "/bills/"), path == "/billTransferRequests", path == "/rtpRequest", path == "/rtpResponse",
+		strings.HasPrefix(path, "/transferRequests/"):
+		return PaymentsService, true
 	}
 	return gateway.ServiceID{}, false
 }

@@ -18,13 +18,20 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/egov/egov/internal/applications"
+	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/catalog"
+	"github.com/egov/egov/internal/consent"
 	"github.com/egov/egov/internal/events"
+	"github.com/egov/egov/internal/files"
 	"github.com/egov/egov/internal/gateway"
 	"github.com/egov/egov/internal/govstack"
+	"github.com/egov/egov/internal/identity"
+	"github.com/egov/egov/internal/lang"
 	"github.com/egov/egov/internal/notify"
 	"github.com/egov/egov/internal/registry"
 	"github.com/egov/egov/internal/store"
+	"github.com/egov/egov/internal/web"
 )
 
 // Callers of the tests: the health ministry's pharmacy system defines the
@@ -44,6 +51,11 @@ type fixture struct {
 	gw      *gateway.Gateway
 	notify  *notify.Service
 	catalog *catalog.Catalog
+	apps    *applications.Service
+	files   *files.Store
+	person  func(ctx context.Context, fin string) (applications.Actor, error)
+	svc     *govstack.Service
+	consent *consent.Service
 	srv     *httptest.Server
 	keys    map[gateway.ClientID]string
 	// specs by file, with their routers
@@ -53,7 +65,9 @@ type fixture struct {
 }
 
 func migrations() []store.Migrations {
-	return []store.Migrations{events.Migrations, notify.Migrations, catalog.Migrations, registry.Migrations, gateway.Migrations, govstack.Migrations}
+	return []store.Migrations{events.Migrations, notify.Migrations, catalog.Migrations, registry.Migrations, gateway.Migrations,
+		web.Migrations, audit.Migrations, identity.Migrations, files.Migrations, applications.Migrations, govstack.Migrations,
+		consent.Migrations}
 }
 
 func setup(t *testing.T, db *store.DB) *fixture {
@@ -77,7 +91,38 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	if _, err := f.catalog.Seed(ctx, seed); err != nil {
 		t.Fatal(err)
 	}
-	svc := govstack.New(govstack.Config{DB: db, Gateway: gw, Notify: f.notify, Catalog: f.catalog, Logger: slog.New(slog.DiscardHandler)})
+	// Applications as the app builds them, without payments and
+	// documents; people's accounts open from the population registry.
+	f.files = files.NewStore(db.DB, t.TempDir(), files.SignatureScanner{})
+	f.apps = applications.New(db, applications.Config{Catalog: f.catalog, Files: f.files, Notify: f.notify,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err := applications.SeedTemplates(ctx, f.notify); err != nil {
+		t.Fatal(err)
+	}
+	people := identity.New(db, nil, func(ctx context.Context, fin string) (string, error) {
+		p, err := reg.Person(ctx, fin)
+		if err != nil {
+			return "", err
+		}
+		return p.FullName(), nil
+	}, slog.New(slog.DiscardHandler))
+	f.person = func(ctx context.Context, fin string) (applications.Actor, error) {
+		acct, err := people.PersonAccount(ctx, fin)
+		if err != nil {
+			return applications.Actor{}, err
+		}
+		return applications.Actor{Kind: applications.ActorApplicant, AccountID: acct.ID, ID: fin, FIN: fin,
+			Name: acct.DisplayName, Lang: lang.EN}, nil
+	}
+	// The consent block's webhooks go to test servers over http.
+	f.consent, err = consent.New(consent.Config{DB: db, SealKey: make([]byte, 32), InsecureWebhooks: true,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := govstack.New(govstack.Config{DB: db, Gateway: gw, Notify: f.notify, Catalog: f.catalog,
+		Applications: f.apps, Files: f.files, Applicant: f.person, Consent: f.consent, Logger: slog.New(slog.DiscardHandler)})
+	f.svc = svc
 	if err := svc.Register(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +155,9 @@ func setup(t *testing.T, db *store.DB) *fixture {
 	}
 	f.srv = httptest.NewServer(svc.Handler())
 	t.Cleanup(f.srv.Close)
-	for _, file := range []string{govstack.SpecRegistriesData, govstack.SpecRegistriesDatabase, govstack.SpecMessaging, govstack.SpecRegistration} {
+	for _, file := range []string{govstack.SpecRegistriesData, govstack.SpecRegistriesDatabase, govstack.SpecMessaging, govstack.SpecRegistration,
+		govstack.SpecRegistrationStatistics, govstack.SpecConsent, govstack.P2GBillInquiry, govstack.P2GBillPayment,
+		govstack.P2GBillerRTP, govstack.P2GPayerRTPAnswer, govstack.P2GTransferRequest} {
 		doc, err := govstack.LoadSpec(file)
 		if err != nil {
 			t.Fatal(err)
@@ -145,21 +192,29 @@ func (r result) json(t *testing.T, v any) {
 // what the specification declares for its status, or, for a status it
 // does not declare, problem details or the gateway's X-Road error.
 func (f *fixture) call(spec string, client gateway.ClientID, method, path string, body any, invalid ...bool) result {
-	t := f.t
-	t.Helper()
+	f.t.Helper()
 	var raw []byte
+	contentType := ""
 	if body != nil {
 		var err error
 		if raw, err = json.Marshal(body); err != nil {
-			t.Fatal(err)
+			f.t.Fatal(err)
 		}
+		contentType = "application/json"
 	}
+	return f.callRaw(spec, client, method, path, contentType, raw, invalid...)
+}
+
+// callRaw is call with a body of any content type (none when empty).
+func (f *fixture) callRaw(spec string, client gateway.ClientID, method, path, contentType string, raw []byte, invalid ...bool) result {
+	t := f.t
+	t.Helper()
 	req, err := http.NewRequest(method, f.srv.URL+path, bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if client.Instance != "" {
 		req.Header.Set(govstack.HeaderIMClient, client.String())

@@ -18,10 +18,15 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/egov/egov/internal/applications"
 	"github.com/egov/egov/internal/catalog"
+	"github.com/egov/egov/internal/consent"
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/events"
+	"github.com/egov/egov/internal/files"
 	"github.com/egov/egov/internal/gateway"
 	"github.com/egov/egov/internal/notify"
+	"github.com/egov/egov/internal/payments"
 	"github.com/egov/egov/internal/store"
 )
 
@@ -40,6 +45,13 @@ var (
 	RegistriesDatabaseService = gateway.ServiceID{Provider: Subsystem, Code: "registries-database"}
 	MessagingService          = gateway.ServiceID{Provider: Subsystem, Code: "messaging"}
 	RegistrationService       = gateway.ServiceID{Provider: Subsystem, Code: "registration"}
+	StatisticsService         = gateway.ServiceID{Provider: Subsystem, Code: "registration-statistics"}
+	// PersonalDataService is not a block: this package calls it in
+	// process, as the caller, to record in the data tracker the persons
+	// whose data a block answered (personaldata.go).
+	PersonalDataService = gateway.ServiceID{Provider: Subsystem, Code: "personal-data"}
+	ConsentService      = gateway.ServiceID{Provider: Subsystem, Code: "consent"}
+	PaymentsService     = gateway.ServiceID{Provider: Subsystem, Code: "payments"}
 )
 
 // blocks are the services registered, each with the operations of its
@@ -54,7 +66,12 @@ var blocks = []struct {
 	{RegistriesDatabaseService, SpecRegistriesDatabase, nil},
 	{MessagingService, SpecMessaging, []string{"POST /send/email/single", "POST /send/email/batch", "GET /status/email"}},
 	{RegistrationService, SpecRegistration, []string{"GET /services", "GET /services/{serviceId}",
-		"GET /services/{serviceId}/eForms", "GET /eForms/{eFormId}"}},
+		"GET /services/{serviceId}/eForms", "GET /eForms/{eFormId}", "POST /services/{serviceId}/applications",
+		"POST /documents", "GET /applications", "GET /applications/{fileId}", "PUT /applications/{fileId}",
+		"GET /tasks", "GET /tasks/{taskId}", "POST /tasks/{taskId}/complete"}},
+	{StatisticsService, SpecRegistrationStatistics, nil},
+	{ConsentService, SpecConsent, nil},
+	{PaymentsService, SpecPaymentsP2G, nil},
 }
 
 // Service is the GovStack blocks over egov's modules.
@@ -63,6 +80,11 @@ type Service struct {
 	gw      *gateway.Gateway
 	notify  *notify.Service
 	catalog *catalog.Catalog
+	apps    *applications.Service
+	files   *files.Store
+	person  func(ctx context.Context, fin string) (applications.Actor, error)
+	consent *consent.Service
+	pay     *payments.Service // the Payments block's bills (p2g_*.go)
 	logger  *slog.Logger
 }
 
@@ -72,7 +94,18 @@ type Config struct {
 	Gateway *gateway.Gateway // every request passes through it
 	Notify  *notify.Service  // sends the messaging block's e-mail
 	Catalog *catalog.Catalog // the registration block's services and e-forms
-	Logger  *slog.Logger
+	// Applications, Files and Applicant serve the registration block's
+	// applications, documents and tasks; Applicant is the person with a
+	// FIN as an applicant (their account, opened on first use).
+	Applications *applications.Service
+	Files        *files.Store
+	Applicant    func(ctx context.Context, fin string) (applications.Actor, error)
+	Consent      *consent.Service // the consent block's store
+	// Payments settles the bills banks pay (the Payments block); its
+	// answers are sent from the outbox, through Events' subscribers.
+	Payments *payments.Service
+	Events   *events.Dispatcher
+	Logger   *slog.Logger
 }
 
 // New returns the blocks.
@@ -80,7 +113,12 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Service{db: cfg.DB, gw: cfg.Gateway, notify: cfg.Notify, catalog: cfg.Catalog, logger: cfg.Logger}
+	s := &Service{db: cfg.DB, gw: cfg.Gateway, notify: cfg.Notify, catalog: cfg.Catalog, apps: cfg.Applications,
+		files: cfg.Files, person: cfg.Applicant, consent: cfg.Consent, pay: cfg.Payments, logger: cfg.Logger}
+	if cfg.Events != nil {
+		s.subscribeP2G(cfg.Events)
+	}
+	return s
 }
 
 // Register registers the govstack subsystem and the blocks' services on
@@ -104,7 +142,8 @@ func (s *Service) Register(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	_, err := s.gw.RegisterService(ctx, gateway.ServiceDef{ID: PersonalDataService, OpenAPI: personalDataOpenAPI, Provider: provider})
+	return err
 }
 
 // callerOf is the client subsystem the gateway authenticated: the gateway

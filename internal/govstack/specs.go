@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -20,6 +21,8 @@ const (
 	SpecRegistriesDatabase = "digital-registries-database-api-1.3.0.yaml"
 	SpecMessaging          = "messaging-api.yaml"
 	SpecRegistration       = "registration-api.json"
+	// SpecRegistrationStatistics is Registration's GET /data/statistics.
+	SpecRegistrationStatistics = "registration-statistics-api.json"
 )
 
 // patch is a fix applied to a specification that does not load as
@@ -33,6 +36,26 @@ var patches = []patch{
 		"the schema is defined as databaseInfo; the reference's capital D names nothing"},
 	{SpecRegistriesDatabase, "'#/components/schemas/DatabasesSchema'", "'#/components/schemas/databasesSchema'",
 		"the schema is defined as databasesSchema; the reference's capital D names nothing"},
+	{SpecRegistration, "\"multipart/form-data\": {\n\t\t\t\t\t\t\t\"schema\": {\n\t\t\t\t\t\t\t\t\"properties\"",
+		"\"multipart/form-data\": {\n\t\t\t\t\t\t\t\"schema\": {\n\t\t\t\t\t\t\t\t\"type\": \"object\", \"properties\"",
+		"uploadFile's multipart body names its parts (properties) without type object, so it cannot be read as parts"},
+	// Payments, person to government (p2g_specs.go); the files' CRLF
+	// line ends are read as LF first.
+	{p2gBillerInquiryAnswer, "Here's the OpenAPI (Swagger) YAML description for the \"Bill Inquiry Response from Biller/Aggregator to PBB\" API:\n\n```yaml\n", "",
+		"the file is a chat answer wrapping the YAML in a Markdown code fence: the text before the YAML goes"},
+	{P2GBillInquiryAnswer, "      summary: Send bill inquiry response.\n      parameters:\n",
+		"      summary: Send bill inquiry response.\n      parameters:\n        - name: billId\n          in: path\n          required: true\n" +
+			"          schema:\n            type: string\n            maxLength: 20\n",
+		"the path has {billId} but the operation does not declare it; declared as billInquiryRequest.yml does"},
+	{P2GBillPaymentAnswer, "                billId:\n                  type: integer\n                  maxLength: 12\n",
+		"                billId:\n                  type: string\n                  maxLength: 20\n",
+		"billId is an integer with a maxLength (which applies to strings only) where every other file has the string bill id of up to 20 characters"},
+	{P2GBillerRTP, "                billID:\n                  type: string\n                  maxLength: 10\n",
+		"                billID:\n                  type: string\n                  maxLength: 20\n",
+		"a bill id of at most 10 characters, where the inquiry and payment files allow 20 and egov's bill numbers have 11"},
+	{P2GPayerRTP, "                    Bill ID:\n                      type: string\n                      maxLength: 10\n",
+		"                    Bill ID:\n                      type: string\n                      maxLength: 20\n",
+		"as billerRtpReq.yml's billID"},
 }
 
 // SpecSource is a specification's text as published.
@@ -42,9 +65,15 @@ func SpecSource(file string) ([]byte, error) {
 
 // LoadSpec loads a specification with the patches it needs and checks it.
 func LoadSpec(file string) (*openapi3.T, error) {
+	if file == SpecPaymentsP2G {
+		return p2gReceiveSpec()
+	}
 	src, err := SpecSource(file)
 	if err != nil {
 		return nil, err
+	}
+	if strings.HasPrefix(file, p2gDir) {
+		src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
 	}
 	for _, p := range patches {
 		if p.file != file {

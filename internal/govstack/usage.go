@@ -12,20 +12,31 @@ import (
 
 // personalDataUsage answers myPersonalDataUsage from the gateway's data
 // tracker: who read the person userId's record in the base registry
-// databaseId ("population", "business", "vehicles").
+// databaseId ("population", "business", "vehicles"), or in the generic
+// registry with that code (any version) whose schema marks persons.
 func (s *Service) personalDataUsage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	fin := strings.ToUpper(q.Get("userId"))
 	var err error
 	var reads []gateway.Read
-	b := baseRegistry(q.Get("databaseId"))
+	code := q.Get("databaseId")
+	b := baseRegistry(code)
 	switch {
 	case !gateway.IsFIN(fin):
 		err = errs.E(errs.Invalid, "govstack.error.bad_user")
-	case b == nil:
-		err = errs.E(errs.NotFound, "govstack.error.unknown_database")
-	default:
+	case b != nil:
 		reads, err = s.gw.AllReads(r.Context(), gateway.ReadFilter{FIN: fin, Service: b.service.String(), Page: gateway.Page{Limit: 500}})
+	default:
+		// A generic registry's reads are recorded through the personal
+		// data service, named by their purpose (records_persons.go).
+		if _, err = findRegistry(r.Context(), s.db, `code = $1 ORDER BY id LIMIT 1`, code); errs.KindOf(err) == errs.NotFound {
+			err = errs.E(errs.NotFound, "govstack.error.unknown_database")
+			break
+		}
+		if err == nil {
+			reads, err = s.gw.AllReads(r.Context(), gateway.ReadFilter{FIN: fin, Service: PersonalDataService.String(),
+				Purpose: registryPurpose(code, ""), Page: gateway.Page{Limit: 500}})
+		}
 	}
 	if err == nil && len(reads) == 0 {
 		err = errs.E(errs.NotFound, "govstack.error.no_usage")
