@@ -20,14 +20,15 @@ type loadOptions struct {
 
 type result struct {
 	requests, errors int64
+	sent             int64
 	elapsed          time.Duration
 	p50, p99         time.Duration
 }
 
 // String is one line of JSON, which bench/gateway/run reads.
 func (r result) String() string {
-	return fmt.Sprintf(`{"rps":%.0f,"p50_ms":%.2f,"p99_ms":%.2f,"requests":%d,"errors":%d}`,
-		float64(r.requests)/r.elapsed.Seconds(), ms(r.p50), ms(r.p99), r.requests, r.errors)
+	return fmt.Sprintf(`{"rps":%.0f,"p50_ms":%.2f,"p99_ms":%.2f,"requests":%d,"errors":%d,"sent":%d}`,
+		float64(r.requests)/r.elapsed.Seconds(), ms(r.p50), ms(r.p99), r.requests, r.errors, r.sent)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -78,10 +79,14 @@ func load(ctx context.Context, o loadOptions) (result, error) {
 		}
 		return r, lat
 	}
+	var warm result
 	if o.warmup > 0 {
-		run(o.warmup)
+		warm, _ = run(o.warmup)
 	}
 	r, lat := run(o.duration)
+	// Everything sent, the first request and the warm-up's included: what
+	// the servers' CPU time is divided by.
+	r.sent = 1 + warm.requests + r.requests
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	if len(all) > 0 {

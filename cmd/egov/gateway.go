@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/egov/egov/internal/app"
@@ -186,6 +187,13 @@ func gatewayServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, 
 	conf, err := gateway.LoadStandalone(path)
 	if err != nil {
 		return err
+	}
+	if os.Getenv("GOGC") == "" {
+		// A security server is a dedicated process with a small live heap
+		// and a high allocation rate: collecting at 5× the live heap
+		// instead of 2× takes a fifth of its CPU back (bench/gateway).
+		// GOGC, when set, still decides.
+		debug.SetGCPercent(400)
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {

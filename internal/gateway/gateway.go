@@ -31,6 +31,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/egov/egov/internal/store"
@@ -80,8 +81,9 @@ type Gateway struct {
 
 	peer *peering // set by Peer: this server among others
 
-	logs logBatcher // group commit of the message log
-	conf confCache  // configuration read by every exchange (cache.go)
+	logs     logBatcher   // group commit of the message log
+	inFlight atomic.Int64 // exchanges being served now
+	conf     confCache    // configuration read by every exchange (cache.go)
 
 	opts       Options // set by Configure
 	keySealer  *sealer // seals the signing key (nil without a secret)

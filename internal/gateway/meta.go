@@ -200,7 +200,7 @@ func (g *Gateway) answerMeta(w http.ResponseWriter, r *http.Request, ex *exchang
 		q = "?" + r.URL.RawQuery
 	}
 	ex.requestHash = RequestHash(r.Method, r.URL.EscapedPath()+q, filtered(r.Header, HeaderSignature, HeaderResponseSignature), nil)
-	if e := checkPeerRequest(r.Context(), r, ex); e != nil {
+	if e := g.checkPeerRequest(r.Context(), r, ex); e != nil {
 		return e
 	}
 	if err := g.log(r.Context(), ex, http.StatusOK, "", body, nil); err != nil {

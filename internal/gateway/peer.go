@@ -3,13 +3,10 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"crypto/ecdsa"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -64,7 +61,8 @@ type Peering struct {
 
 type peering struct {
 	Peering
-	signer   crypto.Signer
+	signer   *batchSigner
+	roots    verifiedRoots // batch signatures verified already
 	client   *http.Client
 	verified sync.Map // certificate signature → verifiedCert
 }
@@ -125,7 +123,7 @@ func (g *Gateway) Peer(p Peering) error {
 		// (the certificate is still checked, by VerifyConnection).
 		ClientSessionCache: tls.NewLRUClientSessionCache(256),
 	}
-	g.peer = &peering{Peering: p, signer: signer, client: &http.Client{
+	g.peer = &peering{Peering: p, signer: &batchSigner{signer: signer, window: signWindow, busy: g.othersInFlight}, client: &http.Client{
 		Timeout: p.Timeout,
 		// HTTP/1.1 over a pool of kept-alive connections: under load it
 		// outruns one multiplexed HTTP/2 connection (bench/gateway).
@@ -238,28 +236,26 @@ func responseDigest(xRoadID, requestHash string, status int, bodyHash string) []
 	return sum[:]
 }
 
+// sign answers the signature header for digest, signed alone or in a
+// batch (batchsign.go).
 func (p *peering) sign(digest []byte) (string, error) {
-	sig, err := p.signer.Sign(rand.Reader, digest, crypto.SHA256)
-	if err != nil {
-		return "", err
-	}
-	return base64.StdEncoding.EncodeToString(sig), nil
+	return p.signer.sign(digest)
 }
 
-func verifySignature(key *ecdsa.PublicKey, digest []byte, sig string) bool {
-	raw, err := base64.StdEncoding.DecodeString(sig)
-	return err == nil && ecdsa.VerifyASN1(key, digest, raw)
+// verify checks a signature header from another security server.
+func (p *peering) verify(key *ecdsa.PublicKey, digest []byte, header string) bool {
+	return p.roots.verify(key, digest, header)
 }
 
 // checkPeerRequest is the server proxy's part of serve once the request
 // hash is known: the client belongs to the calling server's member and
 // the request carries that member's signature.
-func checkPeerRequest(ctx context.Context, r *http.Request, ex *exchange) *XRoadError {
+func (g *Gateway) checkPeerRequest(ctx context.Context, r *http.Request, ex *exchange) *XRoadError {
 	p, ok := ctx.Value(keyPeer).(peerCtx)
-	if !ok {
+	if !ok || g.peer == nil {
 		return nil
 	}
-	if !verifySignature(p.key, requestDigest(ex.xRoadID, ex.client, ex.service, ex.requestHash), r.Header.Get(HeaderSignature)) {
+	if !g.peer.verify(p.key, requestDigest(ex.xRoadID, ex.client, ex.service, ex.requestHash), r.Header.Get(HeaderSignature)) {
 		return xerr(ErrSignature, "The request's signature does not verify: it was changed on the way or not signed by "+p.member.String())
 	}
 	return nil
@@ -268,15 +264,32 @@ func checkPeerRequest(ctx context.Context, r *http.Request, ex *exchange) *XRoad
 // signPeerResponse signs the response for the consumer's server, when the
 // request came from one.
 func (g *Gateway) signPeerResponse(ctx context.Context, w http.ResponseWriter, ex *exchange, status int, body []byte) error {
+	return g.startResponseSignature(ctx, ex, status, body)(w)
+}
+
+// startResponseSignature starts signing the response, when the request
+// came from another security server, and returns what sets the signature
+// header once it is ready: the caller logs the exchange meanwhile, so
+// under load the signature's batch and the log's gather at once rather
+// than one after the other.
+func (g *Gateway) startResponseSignature(ctx context.Context, ex *exchange, status int, body []byte) func(http.ResponseWriter) error {
 	if _, ok := ctx.Value(keyPeer).(peerCtx); !ok || g.peer == nil {
+		return func(http.ResponseWriter) error { return nil }
+	}
+	done := make(chan signResult, 1)
+	digest := responseDigest(ex.xRoadID, ex.requestHash, status, BodyHash(body))
+	go func() {
+		sig, err := g.peer.sign(digest)
+		done <- signResult{sig, err}
+	}()
+	return func(w http.ResponseWriter) error {
+		res := <-done
+		if res.err != nil {
+			return res.err
+		}
+		w.Header().Set(HeaderResponseSignature, res.header)
 		return nil
 	}
-	sig, err := g.peer.sign(responseDigest(ex.xRoadID, ex.requestHash, status, BodyHash(body)))
-	if err != nil {
-		return err
-	}
-	w.Header().Set(HeaderResponseSignature, sig)
-	return nil
 }
 
 // forward sends a request for another member's service to that member's
@@ -345,7 +358,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, ex *exchange, 
 		return xerr(ErrClientSignature, "The provider's answer came without its certificate.")
 	}
 	key, ok := resp.TLS.PeerCertificates[0].PublicKey.(*ecdsa.PublicKey)
-	if !ok || !verifySignature(key, responseDigest(ex.xRoadID, ex.requestHash, resp.StatusCode, BodyHash(rbody)), resp.Header.Get(HeaderResponseSignature)) {
+	if !ok || !p.verify(key, responseDigest(ex.xRoadID, ex.requestHash, resp.StatusCode, BodyHash(rbody)), resp.Header.Get(HeaderResponseSignature)) {
 		return xerr(ErrClientSignature, "The provider's response signature does not verify.")
 	}
 	if got := resp.Header.Get(HeaderRequestHash); got != ex.requestHash {

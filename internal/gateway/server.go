@@ -110,6 +110,8 @@ func cleanHeaderValue(s string) bool {
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *XRoadError {
+	g.inFlight.Add(1)
+	defer g.inFlight.Add(-1)
 	ctx := r.Context()
 	for _, v := range []string{ex.xRoadID, ex.userID, ex.purpose, ex.issue, ex.represented} {
 		if !cleanHeaderValue(v) {
@@ -237,7 +239,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 		q = "?" + r.URL.RawQuery
 	}
 	ex.requestHash = RequestHash(r.Method, "/r1/"+service.Encoded()+relEscaped+q, preq.Header, body)
-	if e := checkPeerRequest(ctx, r, ex); e != nil {
+	if e := g.checkPeerRequest(ctx, r, ex); e != nil {
 		return e
 	}
 
@@ -256,6 +258,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 	if rec.status >= 200 && rec.status < 300 {
 		fins = g.persons(svc, r.Method, relPath, preq.URL.Query(), ex.represented)
 	}
+	setSignature := g.startResponseSignature(ctx, ex, rec.status, rec.body.Bytes())
 	if err := g.log(ctx, ex, rec.status, "", rec.body.Bytes(), fins); err != nil {
 		return g.dbError(err)
 	}
@@ -264,7 +267,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 		h2[k] = vs
 	}
 	g.setResponseHeaders(w, ex)
-	if err := g.signPeerResponse(ctx, w, ex, rec.status, rec.body.Bytes()); err != nil {
+	if err := setSignature(w); err != nil {
 		return xerr(ErrSignature, "The response could not be signed.")
 	}
 	w.WriteHeader(rec.status)

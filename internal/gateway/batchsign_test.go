@@ -1,0 +1,162 @@
+package gateway
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func digestOf(s string) []byte {
+	sum := sha256.Sum256([]byte(s))
+	return sum[:]
+}
+
+// Every leaf of trees of every size up to 33 proves its inclusion, and
+// a proof does not fit another leaf or index.
+func TestMerkleInclusionProofs(t *testing.T) {
+	for n := 1; n <= 33; n++ {
+		leaves := make([][]byte, n)
+		for i := range leaves {
+			leaves[i] = leafHash(digestOf(fmt.Sprint(n, "/", i)))
+		}
+		root := merkleRoot(leaves)
+		for i := range leaves {
+			path := merklePath(i, leaves)
+			got, err := rootFromPath(leaves[i], i, n, path)
+			if err != nil || !bytes.Equal(got, root) {
+				t.Fatalf("n=%d i=%d: root %x, %v; want %x", n, i, got, err, root)
+			}
+			other := leafHash(digestOf("another message"))
+			if got, err := rootFromPath(other, i, n, path); err == nil && bytes.Equal(got, root) {
+				t.Fatalf("n=%d i=%d: another leaf fits the proof", n, i)
+			}
+			if n > 1 {
+				j := (i + 1) % n
+				if got, err := rootFromPath(leaves[i], j, n, path); err == nil && bytes.Equal(got, root) {
+					t.Fatalf("n=%d: leaf %d's proof fits index %d", n, i, j)
+				}
+			}
+		}
+	}
+}
+
+// Messages signed at about the same moment share one signature, each
+// with its own proof; each header verifies for its own message only, and
+// any change to it fails.
+func TestBatchSignatures(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A long window, so that the batch forms even on a loaded machine.
+	busy := false
+	signer := &batchSigner{signer: key, window: 200 * time.Millisecond, busy: func() bool { return busy }}
+	lone, err := signer.sign(digestOf("lone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(lone, ";") {
+		t.Fatalf("a message signed alone carries a batch proof: %q", lone)
+	}
+	busy = true
+	const n = 20
+	headers := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h, err := signer.sign(digestOf(fmt.Sprint("message ", i)))
+			if err != nil {
+				t.Error(err)
+			}
+			headers[i] = h
+		}()
+	}
+	wg.Wait()
+
+	var roots verifiedRoots
+	if !roots.verify(&key.PublicKey, digestOf("lone"), lone) {
+		t.Fatal("the lone signature does not verify")
+	}
+	signatures := map[string]bool{}
+	for i, h := range headers {
+		if !roots.verify(&key.PublicKey, digestOf(fmt.Sprint("message ", i)), h) {
+			t.Fatalf("header %d does not verify: %q", i, h)
+		}
+		if roots.verify(&key.PublicKey, digestOf(fmt.Sprint("message ", (i+1)%n)), h) {
+			t.Fatalf("header %d verifies another message", i)
+		}
+		sig, _, _ := strings.Cut(h, ";")
+		signatures[sig] = true
+	}
+	if len(signatures) >= n {
+		t.Fatalf("%d messages signed under load made %d signatures: no batch formed", n, len(signatures))
+	}
+
+	// Tampering with any part of a batched header.
+	var batched string
+	var digest []byte
+	for i, h := range headers {
+		if strings.Contains(h, ";b1;") && strings.Count(h, ",") > 0 {
+			batched, digest = h, digestOf(fmt.Sprint("message ", i))
+			break
+		}
+	}
+	if batched == "" {
+		t.Fatal("no batched header with a proof of two or more hashes")
+	}
+	parts := strings.Split(batched, ";")
+	flip := func(b64 string) string {
+		raw, _ := base64.StdEncoding.DecodeString(b64)
+		raw[len(raw)/2] ^= 1
+		return base64.StdEncoding.EncodeToString(raw)
+	}
+	path := strings.Split(parts[4], ",")
+	path[0] = flip(path[0])
+	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, h := range map[string]string{
+		"signature": strings.Join([]string{flip(parts[0]), parts[1], parts[2], parts[3], parts[4]}, ";"),
+		"index":     strings.Join([]string{parts[0], parts[1], fmt.Sprint(n + 5), parts[3], parts[4]}, ";"),
+		"size":      strings.Join([]string{parts[0], parts[1], parts[2], "300", parts[4]}, ";"),
+		"path":      strings.Join([]string{parts[0], parts[1], parts[2], parts[3], strings.Join(path, ",")}, ";"),
+		"version":   strings.Join([]string{parts[0], "b2", parts[2], parts[3], parts[4]}, ";"),
+		"truncated": strings.Join(parts[:4], ";"),
+	} {
+		if (&verifiedRoots{}).verify(&key.PublicKey, digest, h) || roots.verify(&key.PublicKey, digest, h) {
+			t.Errorf("a header with a changed %s verifies", name)
+		}
+	}
+	// A root verified for one key is not taken for another key's.
+	if roots.verify(&other.PublicKey, digest, batched) {
+		t.Error("another key's batch verifies from the cache")
+	}
+}
+
+func FuzzSignatureHeader(f *testing.F) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("MEUCIQ==")
+	f.Add("MEUCIQ==;b1;0;2;" + base64.StdEncoding.EncodeToString(make([]byte, 32)))
+	f.Add("MEUCIQ==;b1;1;3;,,")
+	f.Add(";;;;")
+	f.Fuzz(func(t *testing.T, header string) {
+		var roots verifiedRoots
+		if roots.verify(&key.PublicKey, digestOf("m"), header) {
+			t.Fatalf("a header not made by the key verifies: %q", header)
+		}
+	})
+}
