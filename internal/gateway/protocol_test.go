@@ -236,6 +236,24 @@ func TestXRoadIDGeneratedAndBodyHashed(t *testing.T) {
 
 // Every security-server error carries X-Road-Error and the body
 // {"type","message","detail"}, and nothing reaches the provider.
+// A path may end in "/" (GovStack Consent's do): it reaches the provider
+// as it was sent.
+func TestTrailingSlashPassedOn(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		resp, body := f.do(t, "GET", "/r1/AZ/GOV/1000000001/population/persons/5ZQX7KA/", f.asPortal(nil), "")
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Road-Error") != "" {
+			t.Fatalf("status %d, %s: %s", resp.StatusCode, resp.Header.Get("X-Road-Error"), body)
+		}
+		f.prov.mu.Lock()
+		last := f.prov.last
+		f.prov.mu.Unlock()
+		if got := last.URL.Path; got != "/persons/5ZQX7KA/" {
+			t.Errorf("provider got %s", got)
+		}
+	}, gateway.Migrations)
+}
+
 func TestErrorsNeverReachProvider(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
@@ -256,6 +274,7 @@ func TestErrorsNeverReachProvider(t *testing.T) {
 			{"UnknownProvider", "GET", "/r1/AZ/GOV/9/x/persons/1", f.asPortal(nil), 500, "Server.ServerProxy.UnknownService"},
 			{"NoServiceInURL", "GET", "/r1/AZ/GOV/1000000001", f.asPortal(nil), 400, "Client.BadRequest"},
 			{"EncodedSlashInPath", "GET", url + "%2F..", f.asPortal(nil), 400, "Client.BadRequest"},
+			{"EmptySegmentInPath", "GET", "/r1/AZ/GOV/1000000001/population/persons//5ZQX7KA", f.asPortal(nil), 400, "Client.BadRequest"},
 			{"URITooLong", "GET", url + "?q=" + strings.Repeat("x", 5000), f.asPortal(nil), 400, "Client.BadRequest"},
 			{"HeaderTooLong", "GET", url, f.asPortal(map[string]string{"X-Road-Purpose": strings.Repeat("x", 300)}), 400, "Client.BadRequest"},
 		}

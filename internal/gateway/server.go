@@ -139,9 +139,11 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 	ex.service = service
 	rest := parts[5:]
 	var relPath, relEscaped string
-	for _, seg := range rest {
+	for i, seg := range rest {
 		d, err := url.PathUnescape(seg)
-		if err != nil || d == "." || d == ".." || strings.ContainsAny(d, "/\\") || (d == "" && len(rest) > 1) {
+		// An empty segment only at the end: a path may end in "/" (the
+		// GovStack Consent paths do), but "//" inside one is malformed.
+		if err != nil || d == "." || d == ".." || strings.ContainsAny(d, "/\\") || (d == "" && i < len(rest)-1) {
 			return xerr(ErrBadRequest, "Malformed path after the service identifier.")
 		}
 	}
