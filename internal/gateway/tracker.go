@@ -2,6 +2,9 @@ package gateway
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -121,4 +124,44 @@ func (g *Gateway) AllReads(ctx context.Context, f ReadFilter) ([]Read, error) {
 
 func likeEscape(s string) string {
 	return strings.NewReplacer("%", "", "_", "").Replace(s)
+}
+
+// RecordReads records in the data tracker that the exchange r is serving
+// answers the data of the persons fins, for a provider that finds them by
+// something the request does not name as a person (an application's
+// number, a record of a registry): the gateway records a read by itself
+// only when the request names the FIN. r is the request as the gateway
+// passed it to the provider, whose X-Road headers say the client, the
+// service, the exchange and the official; what says what was read and
+// goes before the client's X-Road-Purpose.
+func (g *Gateway) RecordReads(ctx context.Context, r *http.Request, what string, fins []string) error {
+	client, err := ParseClientID(r.Header.Get(HeaderClient))
+	if err != nil {
+		return fmt.Errorf("gateway: reads of a request without its client: %w", err)
+	}
+	service, err := ParseServiceID(r.Header.Get(HeaderService))
+	if err != nil {
+		return fmt.Errorf("gateway: reads of a request without its service: %w", err)
+	}
+	purpose := what
+	if p := r.Header.Get(HeaderPurpose); p != "" {
+		purpose += ": " + p
+	}
+	at := now()
+	return g.db.Tx(ctx, func(tx *sql.Tx) error {
+		seen := map[string]bool{}
+		for _, fin := range fins {
+			fin = strings.ToUpper(strings.TrimSpace(fin))
+			if !IsFIN(fin) || seen[fin] {
+				continue
+			}
+			seen[fin] = true
+			if _, err := tx.ExecContext(ctx, `INSERT INTO gateway_reads (fin, at, client_id, service_id, purpose, user_id, x_road_id)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, fin, at, client.String(), service.String(), purpose,
+				r.Header.Get(HeaderUserID), r.Header.Get(HeaderID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

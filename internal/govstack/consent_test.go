@@ -243,7 +243,7 @@ func consentLifecycle(t *testing.T, f *fixture, db *store.DB) {
 		}
 		tracked := false
 		for _, r := range reads {
-			tracked = tracked || r.Client == clinic.String() && r.Service == govstack.PersonalDataService.String()
+			tracked = tracked || r.Client == clinic.String() && r.Service == govstack.ConsentService.String()
 		}
 		if !tracked {
 			t.Errorf("the consent block's reads are not in the person's tracker: %+v", reads)

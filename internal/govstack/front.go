@@ -36,14 +36,7 @@ func (s *Service) Handler() http.Handler {
 			s.fail(w, r, errs.E(errs.Unauthenticated, "govstack.error.no_client").Field(HeaderIMClient, "govstack.error.no_client"))
 			return
 		}
-		path := r.URL.EscapedPath()
-		if service == ConsentService {
-			// The Consent specification's paths end in "/", which the
-			// gateway's r1 paths cannot (no empty segment): the block is
-			// served without it.
-			path = strings.TrimSuffix(path, "/")
-		}
-		target := "/r1/" + service.Encoded() + path
+		target := "/r1/" + service.Encoded() + r.URL.EscapedPath()
 		if r.URL.RawQuery != "" {
 			target += "?" + r.URL.RawQuery
 		}

@@ -1,6 +1,9 @@
 package govstack
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // provider serves the blocks' operations behind the gateway, which has
 // authenticated the caller and checked its rights on the operation before
@@ -87,13 +90,22 @@ func (s *Service) provider() http.Handler {
 	mux.HandleFunc("GET /audit/consent-record/{id}", s.consentRecordRead(true))
 	mux.HandleFunc("GET /audit/data-agreements", s.consentAgreements("dataAgreements", allAgreements))
 	mux.HandleFunc("GET /audit/data-agreement/{id}", s.consentAuditAgreement)
-	// Not a block: the data tracker's record of persons read.
-	mux.HandleFunc("GET /personal-data/reads", s.personalDataRead)
 	// Payments, person to government (p2g_*.go).
 	mux.HandleFunc("GET /bills/{billId}", s.billInquiry)
 	mux.HandleFunc("POST /billTransferRequests", s.billTransfer)
 	mux.HandleFunc("POST /rtpRequest", s.rtpRequest)
 	mux.HandleFunc("POST /rtpResponse", s.rtpResponse)
 	mux.HandleFunc("GET /transferRequests/{transferRequestId}", s.transferRequestStatus)
-	return mux
+	// The Consent specification's paths end in "/"; a pattern ending in
+	// "/" would match every path below it, so the operations are routed
+	// without it.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+			u := *r.URL
+			u.Path, u.RawPath = strings.TrimSuffix(p, "/"), strings.TrimSuffix(u.RawPath, "/")
+			r = r.WithContext(r.Context())
+			r.URL = &u
+		}
+		mux.ServeHTTP(w, r)
+	})
 }

@@ -282,7 +282,7 @@ func TestRegistrationApplications(t *testing.T) {
 				}
 			})
 		}
-		reads, err := f.gw.AllReads(ctx, gateway.ReadFilter{FIN: fin, Client: clinic.String(), Service: govstack.PersonalDataService.String()})
+		reads, err := f.gw.AllReads(ctx, gateway.ReadFilter{FIN: fin, Client: clinic.String(), Service: govstack.RegistrationService.String()})
 		if err != nil || len(reads) < 2 || !strings.Contains(reads[0].Purpose, "Registration application") && !strings.Contains(reads[1].Purpose, "Registration application") {
 			t.Errorf("the submitter's reads in the tracker: %+v %v", reads, err)
 		}

@@ -53,7 +53,7 @@ func TestRegistryPersonReadsAreTracked(t *testing.T) {
 		f.call(data, pharmacies, "POST", "/data/pharmacies/1.0/create", map[string]any{"write": content(map[string]any{"id": "PH-1", "firstName": "5ZQX7KA"})})
 		tracked := func(fin string) []gateway.Read {
 			t.Helper()
-			reads, err := f.gw.AllReads(ctx, gateway.ReadFilter{FIN: fin, Service: govstack.PersonalDataService.String()})
+			reads, err := f.gw.AllReads(ctx, gateway.ReadFilter{FIN: fin, Service: govstack.RegistriesDataService.String()})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -46,12 +46,8 @@ var (
 	MessagingService          = gateway.ServiceID{Provider: Subsystem, Code: "messaging"}
 	RegistrationService       = gateway.ServiceID{Provider: Subsystem, Code: "registration"}
 	StatisticsService         = gateway.ServiceID{Provider: Subsystem, Code: "registration-statistics"}
-	// PersonalDataService is not a block: this package calls it in
-	// process, as the caller, to record in the data tracker the persons
-	// whose data a block answered (personaldata.go).
-	PersonalDataService = gateway.ServiceID{Provider: Subsystem, Code: "personal-data"}
-	ConsentService      = gateway.ServiceID{Provider: Subsystem, Code: "consent"}
-	PaymentsService     = gateway.ServiceID{Provider: Subsystem, Code: "payments"}
+	ConsentService            = gateway.ServiceID{Provider: Subsystem, Code: "consent"}
+	PaymentsService           = gateway.ServiceID{Provider: Subsystem, Code: "payments"}
 )
 
 // blocks are the services registered, each with the operations of its
@@ -142,8 +138,7 @@ func (s *Service) Register(ctx context.Context) error {
 			return err
 		}
 	}
-	_, err := s.gw.RegisterService(ctx, gateway.ServiceDef{ID: PersonalDataService, OpenAPI: personalDataOpenAPI, Provider: provider})
-	return err
+	return nil
 }
 
 // callerOf is the client subsystem the gateway authenticated: the gateway
