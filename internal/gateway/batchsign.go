@@ -36,7 +36,7 @@ import (
 // signWindow is how long a signer waits for more messages to join a
 // batch when other exchanges are under way (busy); a lone request is
 // signed at once.
-const signWindow = 2 * time.Millisecond
+const signWindow = time.Millisecond
 
 // maxSignBatch bounds one batch (its proofs stay short: log2 of it).
 const maxSignBatch = 256

@@ -22,7 +22,7 @@ const maxBatch = 256
 // logWindow is how long the writer lets a batch gather before writing
 // it, when other exchanges are under way. A lone exchange is written at
 // once.
-const logWindow = 2 * time.Millisecond
+const logWindow = time.Millisecond
 
 type logEntry struct {
 	msg    Message

@@ -330,7 +330,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, ex *exchange, 
 	if err != nil {
 		return xerr(ErrNetwork, "The provider's security server address is not usable.")
 	}
-	out.Header = header.Clone()
+	out.Header = header // filtered made it a copy already
 	out.Header.Set(HeaderSignature, sig)
 	resp, err := p.client.Do(out)
 	if err != nil {

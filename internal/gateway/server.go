@@ -48,7 +48,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // newExchange reads the protocol's headers of a request.
 func newExchange(r *http.Request) *exchange {
 	ex := &exchange{
-		requestID:   uuid.NewString(),
+		requestID:   newID(),
 		xRoadID:     r.Header.Get(HeaderID),
 		method:      r.Method,
 		clientRaw:   r.Header.Get(HeaderClient),
@@ -58,9 +58,20 @@ func newExchange(r *http.Request) *exchange {
 		represented: r.Header.Get(HeaderRepresentedParty),
 	}
 	if ex.xRoadID == "" {
-		ex.xRoadID = uuid.NewString()
+		ex.xRoadID = newID()
 	}
 	return ex
+}
+
+// newID is a time-ordered UUID (version 7, RFC 9562): the message log's
+// index of X-Road ids then grows at its end instead of touching a random
+// page for every exchange, which was most of what each batch wrote.
+func newID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
 }
 
 // fail answers e and logs the failed exchange.
