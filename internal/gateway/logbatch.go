@@ -166,6 +166,11 @@ func appendEntries(ctx context.Context, tx *sql.Tx, stmts *logStatements, batch 
 	return err
 }
 
-// othersInFlight reports whether exchanges other than the caller's are
-// being served: only then is it worth waiting for them to join a batch.
-func (g *Gateway) othersInFlight() bool { return g.inFlight.Load() > 1 }
+// othersInFlight reports whether enough exchanges besides the caller's
+// are being served for a batch to be worth waiting for: with one or two
+// others, the wait costs more than it saves (BenchmarkClientGet).
+func (g *Gateway) othersInFlight() bool { return g.inFlight.Load() > minBatchInFlight }
+
+// minBatchInFlight is how many exchanges must be under way for a batch
+// to wait for more.
+const minBatchInFlight = 4
