@@ -54,51 +54,23 @@ type signResult struct {
 // batchSigner signs digests in batches (see above).
 type batchSigner struct {
 	signer crypto.Signer
-	window time.Duration
-	busy   func() bool // whether other exchanges are under way
+	batch  batcher[*signRequest]
+}
 
-	mu      sync.Mutex
-	queue   []*signRequest
-	running bool
+// newBatchSigner signs with signer; busy says whether other exchanges
+// are under way, so that a batch is worth waiting window for.
+func newBatchSigner(signer crypto.Signer, window time.Duration, busy func() bool) *batchSigner {
+	b := &batchSigner{signer: signer}
+	b.batch = batcher[*signRequest]{max: maxSignBatch, window: window, busy: busy, flush: b.signBatch}
+	return b
 }
 
 // sign answers the signature header for digest.
 func (b *batchSigner) sign(digest []byte) (string, error) {
 	req := &signRequest{digest: digest, done: make(chan signResult, 1)}
-	b.mu.Lock()
-	b.queue = append(b.queue, req)
-	if !b.running {
-		b.running = true
-		go b.run(b.busy != nil && b.busy())
-	}
-	b.mu.Unlock()
+	b.batch.add(req)
 	res := <-req.done
 	return res.header, res.err
-}
-
-// run signs batches until the queue is empty. When other exchanges are
-// under way it first lets the window pass, so the batch gathers the
-// messages they are about to send.
-func (b *batchSigner) run(wait bool) {
-	if wait {
-		time.Sleep(b.window)
-	}
-	for {
-		b.mu.Lock()
-		batch := b.queue
-		if len(batch) > maxSignBatch {
-			batch = batch[:maxSignBatch]
-		}
-		b.queue = b.queue[len(batch):]
-		if len(batch) == 0 {
-			b.running = false
-			b.queue = nil
-			b.mu.Unlock()
-			return
-		}
-		b.mu.Unlock()
-		b.signBatch(batch)
-	}
 }
 
 func (b *batchSigner) signBatch(batch []*signRequest) {

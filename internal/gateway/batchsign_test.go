@@ -58,7 +58,7 @@ func TestBatchSignatures(t *testing.T) {
 	}
 	// A long window, so that the batch forms even on a loaded machine.
 	busy := false
-	signer := &batchSigner{signer: key, window: 200 * time.Millisecond, busy: func() bool { return busy }}
+	signer := newBatchSigner(key, 200*time.Millisecond, func() bool { return busy })
 	lone, err := signer.sign(digestOf("lone"))
 	if err != nil {
 		t.Fatal(err)

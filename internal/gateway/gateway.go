@@ -81,7 +81,7 @@ type Gateway struct {
 
 	peer *peering // set by Peer: this server among others
 
-	logs     logBatcher   // group commit of the message log
+	logs     *logBatcher  // group commit of the message log
 	inFlight atomic.Int64 // exchanges being served now
 	conf     confCache    // configuration read by every exchange (cache.go)
 
@@ -95,7 +95,9 @@ func New(db *store.DB, logger *slog.Logger) *Gateway {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Gateway{db: db, logger: logger, providers: map[string]http.Handler{}, MaxBody: 10 << 20}
+	g := &Gateway{db: db, logger: logger, providers: map[string]http.Handler{}, MaxBody: 10 << 20}
+	g.logs = newLogBatcher(g)
+	return g
 }
 
 // AttachProvider makes h serve the service id in this process. Services

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sync"
 	"time"
 )
 
@@ -31,16 +30,22 @@ type logEntry struct {
 	done   chan error
 }
 
+// logBatcher writes the log's entries in batches (see above).
 type logBatcher struct {
-	mu      sync.Mutex
-	queue   []*logEntry
-	running bool
+	batch batcher[*logEntry]
 
 	// The writer's statements, prepared once on the database and reused
 	// by every batch's transaction: preparing them per batch was a
-	// quarter of the writer's time on SQLite. Only the writer goroutine
-	// (one at a time, see running) touches them.
+	// quarter of the writer's time on SQLite. Only the batch's goroutine
+	// (one at a time) touches them.
 	stmts *logStatements
+}
+
+func newLogBatcher(g *Gateway) *logBatcher {
+	b := &logBatcher{}
+	b.batch = batcher[*logEntry]{max: maxBatch, window: logWindow, busy: g.othersInFlight,
+		flush: func(batch []*logEntry) { b.write(context.Background(), g, batch) }}
+	return b
 }
 
 type logStatements struct {
@@ -85,54 +90,27 @@ func (st *logStatements) close() {
 }
 
 // add queues e and waits until the batch holding it is committed.
-func (b *logBatcher) add(ctx context.Context, g *Gateway, e *logEntry) error {
+func (b *logBatcher) add(e *logEntry) error {
 	e.done = make(chan error, 1)
-	b.mu.Lock()
-	b.queue = append(b.queue, e)
-	if !b.running {
-		b.running = true
-		go b.write(context.WithoutCancel(ctx), g, g.othersInFlight())
-	}
-	b.mu.Unlock()
+	b.batch.add(e)
 	return <-e.done
 }
 
-// write writes batches until the queue is empty, then stops (the next add
-// starts it again), so an idle gateway holds no goroutine.
-func (b *logBatcher) write(ctx context.Context, g *Gateway, wait bool) {
-	if wait {
-		// Other exchanges are under way: let those finishing now join
-		// this batch, which costs one commit for all.
-		time.Sleep(logWindow)
+// write commits one batch and tells each entry how it went.
+func (b *logBatcher) write(ctx context.Context, g *Gateway, batch []*logEntry) {
+	stmts, err := b.statements(ctx, g)
+	if err == nil {
+		err = g.db.Tx(ctx, func(tx *sql.Tx) error { return appendEntries(ctx, tx, stmts, batch) })
 	}
-	for {
-		b.mu.Lock()
-		batch := b.queue
-		if len(batch) > maxBatch {
-			batch = batch[:maxBatch]
-		}
-		b.queue = b.queue[len(batch):]
-		if len(batch) == 0 {
-			b.running = false
-			b.queue = nil
-			b.mu.Unlock()
-			return
-		}
-		b.mu.Unlock()
-		stmts, err := b.statements(ctx, g)
-		if err == nil {
-			err = g.db.Tx(ctx, func(tx *sql.Tx) error { return appendEntries(ctx, tx, stmts, batch) })
-		}
-		if err != nil && len(batch) > 1 && stmts != nil {
-			// One bad entry must not fail the others: write them one by one.
-			for _, e := range batch {
-				e.done <- g.db.Tx(ctx, func(tx *sql.Tx) error { return appendEntries(ctx, tx, stmts, []*logEntry{e}) })
-			}
-			continue
-		}
+	if err != nil && len(batch) > 1 && stmts != nil {
+		// One bad entry must not fail the others: write them one by one.
 		for _, e := range batch {
-			e.done <- err
+			e.done <- g.db.Tx(ctx, func(tx *sql.Tx) error { return appendEntries(ctx, tx, stmts, []*logEntry{e}) })
 		}
+		return
+	}
+	for _, e := range batch {
+		e.done <- err
 	}
 }
 

@@ -414,7 +414,7 @@ func (g *Gateway) spec(svc *Service) *apiSpec {
 // when the server keeps them) and its reads of persons to the data
 // tracker, in one transaction shared with the exchanges logged at the
 // same moment (logbatch.go), and returns once that has committed.
-func (g *Gateway) log(ctx context.Context, ex *exchange, status int, errType string, response []byte, fins []string) error {
+func (g *Gateway) log(_ context.Context, ex *exchange, status int, errType string, response []byte, fins []string) error {
 	service := ""
 	if ex.service.Code != "" {
 		service = ex.service.String()
@@ -426,13 +426,13 @@ func (g *Gateway) log(ctx context.Context, ex *exchange, status int, errType str
 	if len(client) > 1024 {
 		client = client[:1024]
 	}
-	// A caller hanging up must not lose the record of what was answered.
-	ctx = context.WithoutCancel(ctx)
+	// The batch is written under a context of its own: a caller hanging
+	// up must not lose the record of what was answered.
 	var bodies [2]string
 	if g.opts.KeepBodies && g.bodySealer != nil {
 		bodies = [2]string{g.bodySealer.seal(bodyLabel("request", ex.requestID), ex.body), g.bodySealer.seal(bodyLabel("response", ex.requestID), response)}
 	}
-	return g.logs.add(ctx, g, &logEntry{
+	return g.logs.add(&logEntry{
 		msg: Message{XRoadID: ex.xRoadID, RequestID: ex.requestID, Client: client, Service: service,
 			Method: ex.method, UserID: ex.userID, Purpose: ex.purpose, Issue: ex.issue, Status: status, ErrorType: errType,
 			RequestHash: ex.requestHash, ResponseHash: BodyHash(response)},

@@ -1,0 +1,55 @@
+package gateway
+
+import (
+	"sync"
+	"time"
+)
+
+// batcher hands items to flush in batches, from one goroutine at a time:
+// items added while a batch is being flushed wait together for the next.
+// When busy says other exchanges are under way, the goroutine first lets
+// window pass, so that the batch gathers the items they are about to
+// add. An idle batcher holds no goroutine. The message log's group
+// commit and the batch signatures are both such batches.
+type batcher[T any] struct {
+	max    int           // the largest batch
+	window time.Duration // how long a busy batch gathers
+	busy   func() bool   // whether to let the window pass; nil: never
+	flush  func([]T)
+
+	mu      sync.Mutex
+	queue   []T
+	running bool
+}
+
+func (b *batcher[T]) add(item T) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.queue = append(b.queue, item)
+	if !b.running {
+		b.running = true
+		go b.run(b.window > 0 && b.busy != nil && b.busy())
+	}
+}
+
+func (b *batcher[T]) run(wait bool) {
+	if wait {
+		time.Sleep(b.window)
+	}
+	for {
+		b.mu.Lock()
+		batch := b.queue
+		if len(batch) > b.max {
+			batch = batch[:b.max]
+		}
+		b.queue = b.queue[len(batch):]
+		if len(batch) == 0 {
+			b.running = false
+			b.queue = nil
+			b.mu.Unlock()
+			return
+		}
+		b.mu.Unlock()
+		b.flush(batch)
+	}
+}
