@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/registry"
 )
 
 // Policy governs an organisation's data agreements.
@@ -285,14 +286,4 @@ func oneOf(v string, list []string) bool {
 	return false
 }
 
-func isFIN(s string) bool {
-	if len(s) != 7 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
+func isFIN(s string) bool { return registry.ValidFIN(s) }
