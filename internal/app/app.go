@@ -271,6 +271,7 @@ func New(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Log
 	}
 	identityHTTP.Routes(a.Router)
 	gateway.NewHTTP(a.Gateway, a.Site).Routes(a.Router)
+	govstack.NewHTTP(a.GovStack, a.Site).Routes(a.Router)
 	notify.NewHTTP(a.Notify, a.Site).Routes(a.Router)
 	applications.NewHTTP(a.Applications, a.Site).Routes(a.Router)
 	payments.NewHTTP(a.Payments, a.Site).Routes(a.Router)

@@ -101,6 +101,7 @@ var browserPages = []browserPage{
 	{path: "/admin/gateway/services/new", as: "admin"},
 	{path: "/admin/gateway/services/AZ/GOV/1000000001/population/persons", as: "admin"},
 	{path: "/admin/gateway/subsystems/AZ/GOV/1000000010/portal", as: "admin"},
+	{path: "/admin/govstack", as: "admin"},
 	{path: "/audit", as: "admin"},
 	{path: "/audit", as: "auditor"},
 	{path: "/audit/data-access", as: "auditor"},

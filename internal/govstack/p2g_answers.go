@@ -37,7 +37,7 @@ const p2gLease = time.Minute
 
 // subscribeP2G registers the subscriber of each message kind.
 func (s *Service) subscribeP2G(d *events.Dispatcher) {
-	for _, kind := range []string{p2gKindBillInquiry, p2gKindBillPayment, p2gKindRTPRequest, p2gKindRTPStatus} {
+	for _, kind := range []string{p2gKindBillInquiry, p2gKindBillPayment, p2gKindRTPRequest, p2gKindRTPStatus, p2gKindRTPUpdate} {
 		d.Subscribe(p2gTopic(kind)+".answer", p2gTopic(kind), s.writeAnswer)
 	}
 }

@@ -12,8 +12,8 @@ import (
 )
 
 // CallbackServiceCode is the code of the service on which a caller of the
-// Payments block receives egov's answers: a Payer FI registers it under
-// its own subsystem, from P2GCallbackSpec.
+// Payments block receives egov's answers: a Payer FI or a biller has it
+// under its own subsystem, from P2GCallbackSpec.
 const CallbackServiceCode = "govstack-payments"
 
 // PayerFI is a bank that pays bills through the Payments block.

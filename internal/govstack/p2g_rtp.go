@@ -18,12 +18,11 @@ import (
 // payer's bank to pay one of egov's bills (POST /rtpRequest); egov sends
 // the bank the request (payerRtpRequest.yml, from the outbox), the bank
 // says whether its customer accepted (POST /rtpResponse), and the biller
-// asks how it stands (GET /transferRequests/{its rtpId}), answered on its
+// is told of the answer on its callback service (billerRtpResponse.yml,
+// POST /rtpUpdate, from the outbox; p2g_rtpupdate.go); it may also ask
+// how it stands (GET /transferRequests/{its rtpId}), answered on its
 // callback service (rtpStatusUpdateResponse.yml). The bank pays the bill
-// as any other, by a bill inquiry and a bill payment. egov's own bills
-// need no update to a biller (billerRtpResponse.yml's /rtpUpdate is
-// between the building block and the biller, both egov): a biller
-// outside egov asks for the status instead.
+// as any other, by a bill inquiry and a bill payment.
 
 const (
 	p2gKindRTPRequest = "rtp_request"
@@ -272,14 +271,11 @@ func (s *Service) rtpResponse(w http.ResponseWriter, r *http.Request) {
 				reason = *in.RejectReason
 			}
 		}
-		// Only the bank asked, and only while the RTP waits.
-		var res sql.Result
-		res, err = s.db.ExecContext(r.Context(), `UPDATE govstack_p2g_rtps SET status = $1, reason = $2, updated_at = $3
-			WHERE id = $4 AND payer_fi = $5 AND status = 'PND'`, status, reason, time.Now().UTC(), in.RTPID, fi)
-		if err == nil {
-			if n, _ := res.RowsAffected(); n == 0 {
-				err = s.rtpKnown(r.Context(), in.RTPID, fi)
-			}
+		// Only the bank asked, and only while the RTP waits; the
+		// update to the biller is queued with the answer.
+		err = s.recordRTPAnswer(r.Context(), in, fi, status, reason)
+		if errors.Is(err, errRTPNotWaiting) {
+			err = s.rtpKnown(r.Context(), in.RTPID, fi)
 		}
 	}
 	if err != nil {
@@ -399,8 +395,9 @@ func (s *Service) rtpStatus(ctx context.Context, biller string, billerRTP int64)
 	return d, nil
 }
 
-// rtpCallback is the answer to an RTP request (to the Payer FI) or to a
-// status inquiry (to the biller).
+// rtpCallback is the answer to an RTP request (to the Payer FI), the
+// bank's answer passed on (to the biller) or the answer to a status
+// inquiry (to the biller).
 func rtpCallback(req *p2gRequest, cb *p2gCallback) (any, error) {
 	switch req.Kind {
 	case p2gKindRTPRequest:
@@ -415,6 +412,8 @@ func rtpCallback(req *p2gRequest, cb *p2gCallback) (any, error) {
 		cb.Header.Set("X-billerId", req.Detail.Biller)
 		return payerRTP{TxnID: "T" + strconv.FormatInt(req.Detail.RTP, 10), RTPID: req.Detail.RTP,
 			BillDetails: payerRTPBill{BillID: req.Bill, BillerName: req.Detail.BillerName, Amount: req.Detail.AmountDue}}, nil
+	case p2gKindRTPUpdate:
+		return rtpUpdateCallback(req, cb), nil
 	case p2gKindRTPStatus:
 		// rtpStatusUpdateResponse.yml, to the biller.
 		cb.Path = "/transferRequests/" + strconv.FormatInt(req.Detail.BillerRTP, 10)

@@ -36,6 +36,7 @@ const (
 	P2GBillPaymentAnswer    = p2gDir + "billPaymentResponse.yml"     // POST /billTransferRequests
 	P2GPayerRTP             = p2gDir + "payerRtpRequest.yml"         // POST /rtpRequest
 	P2GTransferRequestState = p2gDir + "rtpStatusUpdateResponse.yml" // POST /transferRequests/{transferRequestId}
+	P2GBillerRTPUpdate      = p2gDir + "billerRtpResponse.yml"       // POST /rtpUpdate, to the biller
 )
 
 // p2gBillerInquiryAnswer is one of the files between the building block
@@ -45,7 +46,7 @@ const p2gBillerInquiryAnswer = p2gDir + "billInquiryBillerResponse.yml"
 
 var (
 	p2gReceived = []string{P2GBillInquiry, P2GBillPayment, P2GBillerRTP, P2GPayerRTPAnswer, P2GTransferRequest}
-	p2gSent     = []string{P2GBillInquiryAnswer, P2GBillPaymentAnswer, P2GPayerRTP, P2GTransferRequestState}
+	p2gSent     = []string{P2GBillInquiryAnswer, P2GBillPaymentAnswer, P2GPayerRTP, P2GTransferRequestState, P2GBillerRTPUpdate}
 )
 
 // p2gReceiveSpec is the Payments block as served: the operations of the
@@ -56,7 +57,7 @@ func p2gReceiveSpec() (*openapi3.T, error) {
 
 // P2GCallbackSpec is the description of a caller's callback service: the
 // operations of the files egov sends, in one description. A Payer FI's
-// callback service is registered from it.
+// callback service and a biller's are registered from it.
 func P2GCallbackSpec() ([]byte, error) {
 	doc, err := mergeSpecs("GovStack Payments: person to government (sent by egov)", p2gSent)
 	if err != nil {

@@ -61,8 +61,8 @@ func TestP2GSpecsLoad(t *testing.T) {
 	}
 	var paths map[string]json.RawMessage
 	json.Unmarshal(mustJSON(t, callback.Paths.Map()), &paths)
-	if len(paths) != 4 {
-		t.Errorf("the callback service has %d paths, want 4", len(paths))
+	if len(paths) != 5 {
+		t.Errorf("the callback service has %d paths, want 5", len(paths))
 	}
 }
 

@@ -59,7 +59,10 @@ type p2gDetail struct {
 	BillerRTP int64  `json:"billerRtp,omitempty"`
 	Biller    string `json:"biller,omitempty"`
 	RTPStatus string `json:"rtpStatus,omitempty"`
-	Updated   int64  `json:"updated,omitempty"` // Unix seconds
+	// BillerRequest is the requestId of the biller's request to pay,
+	// which the update to the biller (rtpUpdate) refers to.
+	BillerRequest string `json:"billerRequest,omitempty"`
+	Updated       int64  `json:"updated,omitempty"` // Unix seconds
 	// payer is the bill's payer while the inquiry is answered, never kept.
 	payer string
 }

@@ -54,8 +54,9 @@ func p2gOperations() []operation {
 
 // bankCall is a callback the bank received.
 type bankCall struct {
-	path string
-	body map[string]any
+	path   string
+	header http.Header
+	body   map[string]any
 }
 
 // payerBank is the bank's callback service: a real HTTP server behind its
@@ -115,7 +116,7 @@ func (b *payerBank) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	var body map[string]any
 	json.Unmarshal(raw, &body)
-	b.calls = append(b.calls, bankCall{path: r.URL.Path, body: body})
+	b.calls = append(b.calls, bankCall{path: r.URL.Path, header: r.Header.Clone(), body: body})
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"responseCode": "00", "reason": "received"})
 }
@@ -178,7 +179,7 @@ func p2gSetup(t *testing.T, db *store.DB) *p2gFixture {
 		BaseURL: "https://egov.test", Now: f.now, Logger: slog.New(slog.DiscardHandler)})
 	f.restart(t)
 	f.bank = newPayerBank(t, govstack.P2GBillInquiryAnswer, govstack.P2GBillPaymentAnswer, govstack.P2GPayerRTP)
-	f.biller = newPayerBank(t, govstack.P2GTransferRequestState)
+	f.biller = newPayerBank(t, govstack.P2GTransferRequestState, govstack.P2GBillerRTPUpdate)
 	if err := f.svc.RegisterPayerFI(ctx, govstack.PayerFI{ID: bankID, Client: bank, Name: "Kapital Bank", CallbackURL: f.bank.srv.URL}); err != nil {
 		t.Fatal(err)
 	}
@@ -514,6 +515,15 @@ func requestToPay(t *testing.T, f *p2gFixture) {
 
 	accepted(t, f.rtpCall(t, bank, govstack.P2GPayerRTPAnswer, "POST", "/rtpResponse",
 		map[string]any{"RequestId": "RR1", "txnId": calls[0].body["TxnID"], "rtpId": rtp, "billId": b.Number, "rtpStatus": "00"}), http.StatusOK)
+	// The biller hears of the answer once (billerRtpResponse.yml), in
+	// its own terms: its requestId, rtpId and correlation id.
+	f.deliver(t, 0)
+	if got := f.biller.received(t)[fromBiller:]; len(got) != 1 || got[0].path != "/rtpUpdate" || got[0].body["rtpStatus"] != "00" ||
+		got[0].body["rtpId"] != 41.0 || got[0].body["requestId"] != "RTP1" || got[0].body["billId"] != b.Number ||
+		got[0].body["rejectReason"] != nil || got[0].header.Get("X-CorrelationID") != "C-RTP" {
+		t.Fatalf("the biller was told %+v", got)
+	}
+	fromBiller++
 	status := func(requestID string) map[string]any {
 		t.Helper()
 		accepted(t, f.rtpCall(t, clinic, govstack.P2GTransferRequest, "GET", "/transferRequests/41",
@@ -553,8 +563,15 @@ func requestToPay(t *testing.T, f *p2gFixture) {
 		if len(asked) != 1 {
 			t.Fatalf("the bank got %+v", asked)
 		}
+		fromBiller := len(f.biller.received(t))
 		accepted(t, f.rtpCall(t, bank, govstack.P2GPayerRTPAnswer, "POST", "/rtpResponse", map[string]any{"RequestId": "RR4",
 			"rtpId": asked[0].body["rTPID"], "rtpStatus": "01", "rejectReason": "NOFUNDS"}), http.StatusOK)
+		// A reason the biller's file does not know is R, refused.
+		f.deliver(t, 0)
+		if got := f.biller.received(t)[fromBiller:]; len(got) != 1 || got[0].path != "/rtpUpdate" ||
+			got[0].body["rtpStatus"] != "01" || got[0].body["rejectReason"] != "R" || got[0].body["requestId"] != "RTP6" {
+			t.Fatalf("the biller was told %+v", got)
+		}
 		accepted(t, f.rtpCall(t, clinic, govstack.P2GTransferRequest, "GET", "/transferRequests/46",
 			map[string]any{"RequestId": "ST4", "rtpId": 46}), http.StatusAccepted)
 		f.deliver(t, 0)
