@@ -85,6 +85,10 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("store: open postgres: %w", err)
 	}
 	sqlDB.SetMaxOpenConns(20)
+	// Keep them open between bursts: database/sql keeps two idle by
+	// default, so under load every further transaction opened a new
+	// session (a new server process for PostgreSQL).
+	sqlDB.SetMaxIdleConns(20)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	db := &DB{DB: sqlDB, Engine: Postgres}
 	if err := db.PingContext(ctx); err != nil {
