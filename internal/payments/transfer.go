@@ -88,7 +88,21 @@ func (s *Service) SettleTransfer(ctx context.Context, t Transfer) (*Payment, err
 		if err != nil {
 			return err
 		}
+		// A concurrent repeat may have settled the bill since the key
+		// was looked up (PostgreSQL's READ COMMITTED shows each statement
+		// what committed before it): the bill is then paid, or owes
+		// nothing, and the repeat's answer is that payment, not a refusal.
+		repeated := func() bool {
+			p, err := paymentBy(ctx, tx, "idem_key", idem)
+			if err == nil {
+				out = p
+			}
+			return err == nil
+		}
 		if b.Status != StatusOpen {
+			if repeated() {
+				return nil
+			}
 			return errs.E(errs.Conflict, "payments.error.not_open")
 		}
 		now := s.now()
@@ -97,6 +111,9 @@ func (s *Service) SettleTransfer(ctx context.Context, t Transfer) (*Payment, err
 			quoted = now
 		}
 		if due := b.Due(quoted); t.Amount != due {
+			if repeated() {
+				return nil
+			}
 			return wrapErr(errs.Conflict, "payments.error.amount_mismatch",
 				fmt.Errorf("transfer for %s: %d moved, %d due", b.Number, t.Amount, due))
 		}
