@@ -185,6 +185,7 @@ type Filter struct {
 	Overdue    bool
 	DueBefore  time.Time // open applications due before this time
 	Number     string    // one application
+	Numbers    []string  // any of these applications
 	Limit      int       // default 100, at most 500
 	Offset     int
 }
@@ -230,6 +231,14 @@ func listApplications(ctx context.Context, q querier, f Filter) ([]*Application,
 	}
 	if f.Number != "" {
 		add("number = ?", f.Number)
+	}
+	if len(f.Numbers) > 0 {
+		marks := make([]string, len(f.Numbers))
+		vals := make([]any, len(f.Numbers))
+		for i, n := range f.Numbers {
+			marks[i], vals[i] = "?", n
+		}
+		add("number IN ("+strings.Join(marks, ", ")+")", vals...)
 	}
 	limit := f.Limit
 	if limit <= 0 {

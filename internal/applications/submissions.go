@@ -4,10 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/forms"
@@ -146,30 +143,12 @@ func (s *Service) AnswerFor(ctx context.Context, by Actor, number, message strin
 		})
 }
 
-// ByNumbers are the applications with these numbers that exist, in no
-// particular order, for a caller that has already decided it may see
+// ByNumbers are the applications with these numbers (at most 500) that
+// exist, newest first, for a caller that has already decided it may see
 // them.
 func (s *Service) ByNumbers(ctx context.Context, numbers []string) ([]*Application, error) {
 	if len(numbers) == 0 {
 		return nil, nil
 	}
-	marks := make([]string, len(numbers))
-	args := make([]any, len(numbers))
-	for i, n := range numbers {
-		marks[i], args[i] = "$"+strconv.Itoa(i+1), n
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+appColumns+` FROM applications WHERE number IN (`+strings.Join(marks, ", ")+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("applications: by numbers: %w", err)
-	}
-	defer rows.Close()
-	var out []*Application
-	for rows.Next() {
-		a, err := scanApplication(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return listApplications(ctx, s.db, Filter{Numbers: numbers, Limit: len(numbers)})
 }

@@ -348,7 +348,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, ex *exchange, 
 	}
 	if xe := resp.Header.Get(HeaderError); xe != "" {
 		// The provider's side refused: its X-Road error goes back as it is.
-		if err := g.log(ctx, ex, resp.StatusCode, xe, rbody, nil); err != nil {
+		if err := g.log(ex, resp.StatusCode, xe, rbody, nil); err != nil {
 			return g.dbError(err)
 		}
 		copyResponse(w, resp, rbody, ex)
@@ -364,7 +364,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, ex *exchange, 
 	if got := resp.Header.Get(HeaderRequestHash); got != ex.requestHash {
 		return xerr(ErrClientSignature, "The provider answered a different request: the request hash does not match.")
 	}
-	if err := g.log(ctx, ex, resp.StatusCode, "", rbody, nil); err != nil {
+	if err := g.log(ex, resp.StatusCode, "", rbody, nil); err != nil {
 		return g.dbError(err)
 	}
 	copyResponse(w, resp, rbody, ex)

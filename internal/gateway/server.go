@@ -81,7 +81,7 @@ func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, ex *exchange, e *
 		g.logger.Warn("gateway: exchange failed", "type", e.Type, "message", e.Message, "x_road_id", ex.xRoadID)
 	}
 	body := xroadErrorBody(r, e)
-	if err := g.log(r.Context(), ex, e.Status, e.Type, body, nil); err != nil {
+	if err := g.log(ex, e.Status, e.Type, body, nil); err != nil {
 		g.logger.Error("gateway: log failed exchange", "err", err, "x_road_id", ex.xRoadID)
 	}
 	w.Header().Set(HeaderID, ex.xRoadID)
@@ -272,7 +272,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 		fins = g.persons(svc, r.Method, relPath, preq.URL.Query(), ex.represented)
 	}
 	setSignature := g.startResponseSignature(ctx, ex, rec.status, rec.body.Bytes())
-	if err := g.log(ctx, ex, rec.status, "", rec.body.Bytes(), fins); err != nil {
+	if err := g.log(ex, rec.status, "", rec.body.Bytes(), fins); err != nil {
 		return g.dbError(err)
 	}
 	h2 := w.Header()
@@ -369,9 +369,15 @@ func (g *Gateway) persons(svc *Service, method, relPath string, query url.Values
 		code := represented[strings.LastIndex(represented, "/")+1:]
 		out = append(out, code)
 	}
+	return distinctFINs(out)
+}
+
+// distinctFINs are the FINs in list, upper-cased, once each, in order;
+// what is not shaped like a FIN is left out.
+func distinctFINs(list []string) []string {
 	seen := map[string]bool{}
 	var fins []string
-	for _, f := range out {
+	for _, f := range list {
 		f = strings.ToUpper(strings.TrimSpace(f))
 		if IsFIN(f) && !seen[f] {
 			seen[f] = true
@@ -414,7 +420,7 @@ func (g *Gateway) spec(svc *Service) *apiSpec {
 // when the server keeps them) and its reads of persons to the data
 // tracker, in one transaction shared with the exchanges logged at the
 // same moment (logbatch.go), and returns once that has committed.
-func (g *Gateway) log(_ context.Context, ex *exchange, status int, errType string, response []byte, fins []string) error {
+func (g *Gateway) log(ex *exchange, status int, errType string, response []byte, fins []string) error {
 	service := ""
 	if ex.service.Code != "" {
 		service = ex.service.String()

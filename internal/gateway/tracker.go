@@ -149,13 +149,7 @@ func (g *Gateway) RecordReads(ctx context.Context, r *http.Request, what string,
 	}
 	at := now()
 	return g.db.Tx(ctx, func(tx *sql.Tx) error {
-		seen := map[string]bool{}
-		for _, fin := range fins {
-			fin = strings.ToUpper(strings.TrimSpace(fin))
-			if !IsFIN(fin) || seen[fin] {
-				continue
-			}
-			seen[fin] = true
+		for _, fin := range distinctFINs(fins) {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO gateway_reads (fin, at, client_id, service_id, purpose, user_id, x_road_id)
 				VALUES ($1, $2, $3, $4, $5, $6, $7)`, fin, at, client.String(), service.String(), purpose,
 				r.Header.Get(HeaderUserID), r.Header.Get(HeaderID)); err != nil {

@@ -69,17 +69,24 @@ func (s *Service) bankOf(ctx context.Context, caller string, h p2gHeader) (strin
 	return id, nil
 }
 
-// billInquiry is GET /bills/{billId}?fields=inquiry, with its body.
-func (s *Service) billInquiry(w http.ResponseWriter, r *http.Request) {
-	var in billInquiry
-	h, err := parseP2GHeader(r.Header, false)
-	caller, cerr := callerOf(r)
-	if err == nil {
-		err = cerr
+// p2gCaller is the subsystem calling the Payments block, once the block
+// can answer; headerErr, the message's headers' error, goes first.
+func (s *Service) p2gCaller(r *http.Request, headerErr error) (string, error) {
+	caller, err := callerOf(r)
+	if headerErr != nil {
+		return caller, headerErr
 	}
 	if err == nil {
 		err = s.p2gReady()
 	}
+	return caller, err
+}
+
+// billInquiry is GET /bills/{billId}?fields=inquiry, with its body.
+func (s *Service) billInquiry(w http.ResponseWriter, r *http.Request) {
+	var in billInquiry
+	h, err := parseP2GHeader(r.Header, false)
+	caller, err := s.p2gCaller(r, err)
 	var body []byte
 	if err == nil {
 		body, err = readP2G(w, r)
@@ -187,13 +194,7 @@ const (
 func (s *Service) billTransfer(w http.ResponseWriter, r *http.Request) {
 	var in billPayment
 	h, err := parseP2GHeader(r.Header, true)
-	caller, cerr := callerOf(r)
-	if err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = s.p2gReady()
-	}
+	caller, err := s.p2gCaller(r, err)
 	var body []byte
 	if err == nil {
 		body, err = readP2G(w, r)

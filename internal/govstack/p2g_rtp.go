@@ -140,13 +140,7 @@ func (s *Service) rtpRequest(w http.ResponseWriter, r *http.Request) {
 	if err == nil && p2gText("X-Callback-URL", r.Header.Get("X-Callback-URL"), 100) != nil {
 		err = bad("govstack.error.p2g_required", "X-Callback-URL")
 	}
-	caller, cerr := callerOf(r)
-	if err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = s.p2gReady()
-	}
+	caller, err := s.p2gCaller(r, err)
 	if err == nil {
 		err = billerOf(caller, h)
 	}
@@ -245,13 +239,7 @@ func (s *Service) askToPay(ctx context.Context, caller string, h rtpHeader, in r
 // rtpResponse is POST /rtpResponse from the Payer FI the request went to.
 func (s *Service) rtpResponse(w http.ResponseWriter, r *http.Request) {
 	_, err := parseRTPHeader(r.Header)
-	caller, cerr := callerOf(r)
-	if err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = s.p2gReady()
-	}
+	caller, err := s.p2gCaller(r, err)
 	var fi string
 	if err == nil {
 		fi, err = s.payerFIOf(r.Context(), caller)
@@ -304,13 +292,7 @@ func (s *Service) transferRequestStatus(w http.ResponseWriter, r *http.Request) 
 		RequestID string `json:"RequestId"`
 	}
 	h, err := parseRTPHeader(r.Header)
-	caller, cerr := callerOf(r)
-	if err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = s.p2gReady()
-	}
+	caller, err := s.p2gCaller(r, err)
 	if err == nil {
 		err = billerOf(caller, h)
 		if errs.KindOf(err) == errs.Invalid {

@@ -103,7 +103,7 @@ func (s *Service) provider() http.Handler {
 		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
 			u := *r.URL
 			u.Path, u.RawPath = strings.TrimSuffix(p, "/"), strings.TrimSuffix(u.RawPath, "/")
-			r = r.WithContext(r.Context())
+			r = r.WithContext(r.Context()) // a copy, with its own URL
 			r.URL = &u
 		}
 		mux.ServeHTTP(w, r)
