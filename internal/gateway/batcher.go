@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"runtime"
 	"sync"
 	"time"
 )
@@ -34,7 +35,17 @@ func (b *batcher[T]) add(item T) {
 
 func (b *batcher[T]) run(wait bool) {
 	if wait {
-		time.Sleep(b.window)
+		deadline := time.Now().Add(b.window)
+		for n := -1; time.Now().Before(deadline); {
+			b.mu.Lock()
+			l := len(b.queue)
+			b.mu.Unlock()
+			if l == n {
+				break
+			}
+			n = l
+			runtime.Gosched()
+		}
 	}
 	for {
 		b.mu.Lock()

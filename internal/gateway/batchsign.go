@@ -67,10 +67,16 @@ func newBatchSigner(signer crypto.Signer, window time.Duration, busy func() bool
 
 // sign answers the signature header for digest.
 func (b *batchSigner) sign(digest []byte) (string, error) {
+	res := <-b.start(digest)
+	return res.header, res.err
+}
+
+// start queues digest for signing and returns where its signature will
+// arrive, so that the caller can go on meanwhile.
+func (b *batchSigner) start(digest []byte) <-chan signResult {
 	req := &signRequest{digest: digest, done: make(chan signResult, 1)}
 	b.batch.add(req)
-	res := <-req.done
-	return res.header, res.err
+	return req.done
 }
 
 func (b *batchSigner) signBatch(batch []*signRequest) {

@@ -70,7 +70,7 @@ type Gateway struct {
 
 	mu        sync.RWMutex
 	providers map[string]http.Handler // by unversioned service ID
-	specs     sync.Map                // service ID + openapi hash → *apiSpec
+	specs     sync.Map                // unversioned service ID → *parsedSpec
 	remote    sync.Map                // service ID + provider URL → reverse proxy
 
 	// MaxBody is the largest request or response body accepted (bytes).

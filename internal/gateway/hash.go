@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -19,28 +19,31 @@ import (
 // transport sets) — the same bytes on both security servers of an
 // exchange, so the client's server can recompute and check it.
 func RequestHash(method, target string, header http.Header, body []byte) string {
-	var b strings.Builder
-	b.WriteString(method + " " + target + "\r\n")
 	type kv struct{ k, v string }
-	var all []kv
+	all := make([]kv, 0, 2*len(header))
 	for k, vs := range header {
 		if unhashed[http.CanonicalHeaderKey(k)] {
 			continue
 		}
+		lower := strings.ToLower(k)
 		for _, v := range vs {
-			all = append(all, kv{strings.ToLower(k), v})
+			all = append(all, kv{lower, v})
 		}
 	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].k != all[j].k {
-			return all[i].k < all[j].k
+	slices.SortFunc(all, func(a, b kv) int {
+		if c := strings.Compare(a.k, b.k); c != 0 {
+			return c
 		}
-		return all[i].v < all[j].v
+		return strings.Compare(a.v, b.v)
 	})
+	// Appended to one buffer, not concatenated line by line: every
+	// exchange hashes its request on both security servers.
+	b := make([]byte, 0, 1024)
+	b = append(append(append(append(b, method...), ' '), target...), "\r\n"...)
 	for _, h := range all {
-		b.WriteString(h.k + ": " + h.v + "\r\n")
+		b = append(append(append(append(b, h.k...), ": "...), h.v...), "\r\n"...)
 	}
-	hh := sha512.Sum512([]byte(b.String()))
+	hh := sha512.Sum512(b)
 	if len(body) == 0 {
 		return base64.StdEncoding.EncodeToString(hh[:])
 	}
@@ -66,6 +69,31 @@ var hopByHop = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy
 
 // filtered copies h without hop-by-hop headers, those named in
 // Connection, and the X-Road response headers the server sets itself.
+// copyFiltered adds to dst what filtered(src, drop...) would hold,
+// sharing src's values instead of copying src first: for an answer's
+// headers, which are not used again.
+func copyFiltered(dst, src http.Header, drop ...string) {
+	named := src.Values("Connection")
+	for k, vs := range src {
+		if slices.Contains(hopByHop, k) || slices.Contains(drop, k) || namedIn(named, k) {
+			continue
+		}
+		dst[k] = vs
+	}
+}
+
+// namedIn reports whether the Connection header values name key.
+func namedIn(connection []string, key string) bool {
+	for _, c := range connection {
+		for name := range strings.SplitSeq(c, ",") {
+			if http.CanonicalHeaderKey(strings.TrimSpace(name)) == key {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func filtered(h http.Header, drop ...string) http.Header {
 	out := h.Clone()
 	for _, c := range h.Values("Connection") {

@@ -74,21 +74,22 @@ func (c ClientID) MemberID() ClientID { c.Subsystem = ""; return c }
 
 // String is the identifier as X-Road writes it, parts joined by "/".
 func (c ClientID) String() string {
-	s := c.Instance + "/" + c.Class + "/" + c.Member
-	if c.Subsystem != "" {
-		s += "/" + c.Subsystem
+	// One concatenation each way: every exchange formats its IDs often.
+	if c.Subsystem == "" {
+		return c.Instance + "/" + c.Class + "/" + c.Member
 	}
-	return s
+	return c.Instance + "/" + c.Class + "/" + c.Member + "/" + c.Subsystem
 }
 
 // Encoded is String with each part percent-encoded, as the X-Road-Client
 // header and request URLs carry it.
-func (c ClientID) Encoded() string {
-	s := url.PathEscape(c.Instance) + "/" + url.PathEscape(c.Class) + "/" + url.PathEscape(c.Member)
-	if c.Subsystem != "" {
-		s += "/" + url.PathEscape(c.Subsystem)
-	}
-	return s
+func (c ClientID) Encoded() string { return c.escaped().String() }
+
+// escaped is c with each part path-escaped (url.PathEscape returns a
+// part that needs no escaping as it is, without allocating).
+func (c ClientID) escaped() ClientID {
+	return ClientID{Instance: url.PathEscape(c.Instance), Class: url.PathEscape(c.Class),
+		Member: url.PathEscape(c.Member), Subsystem: url.PathEscape(c.Subsystem)}
 }
 
 // ParseClientID parses INSTANCE/CLASS/MEMBER[/SUBSYSTEM], each part
@@ -130,20 +131,23 @@ func (s ServiceID) Validate() error {
 
 // String is INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE[/VERSION].
 func (s ServiceID) String() string {
-	out := s.Provider.String() + "/" + s.Code
-	if s.Version != "" {
-		out += "/" + s.Version
+	p := s.Provider
+	switch {
+	case p.Subsystem == "": // not a valid service: formatted all the same
+		out := p.String() + "/" + s.Code
+		if s.Version != "" {
+			out += "/" + s.Version
+		}
+		return out
+	case s.Version == "":
+		return p.Instance + "/" + p.Class + "/" + p.Member + "/" + p.Subsystem + "/" + s.Code
 	}
-	return out
+	return p.Instance + "/" + p.Class + "/" + p.Member + "/" + p.Subsystem + "/" + s.Code + "/" + s.Version
 }
 
 // Encoded is String with each part percent-encoded.
 func (s ServiceID) Encoded() string {
-	out := s.Provider.Encoded() + "/" + url.PathEscape(s.Code)
-	if s.Version != "" {
-		out += "/" + url.PathEscape(s.Version)
-	}
-	return out
+	return ServiceID{Provider: s.Provider.escaped(), Code: url.PathEscape(s.Code), Version: url.PathEscape(s.Version)}.String()
 }
 
 // Unversioned is s without its version: what the REST protocol's URL names.

@@ -47,17 +47,29 @@ type Message struct {
 // purpose, issue, status, error_type, request_hash, response_hash,
 // prev_hash.
 func MessageHash(m Message) string {
-	var b strings.Builder
-	for _, s := range []string{"egov-gateway-msg-1", strconv.FormatInt(m.Seq, 10), m.At.UTC().Format(time.RFC3339Nano),
-		m.XRoadID, m.RequestID, m.Client, m.Service, m.Method, m.UserID, m.Purpose, m.Issue,
-		strconv.Itoa(m.Status), m.ErrorType, m.RequestHash, m.ResponseHash, m.PrevHash} {
-		b.WriteString(strconv.Itoa(len(s)))
-		b.WriteByte(':')
-		b.WriteString(s)
-		b.WriteByte(',')
+	// Built in one buffer: the log hashes every message of every batch.
+	buf := make([]byte, 0, 512)
+	var num [40]byte
+	buf = appendNetstring(buf, "egov-gateway-msg-1")
+	buf = appendNetstring(buf, strconv.AppendInt(num[:0], m.Seq, 10))
+	buf = appendNetstring(buf, m.At.UTC().AppendFormat(num[:0], time.RFC3339Nano))
+	for _, s := range []string{m.XRoadID, m.RequestID, m.Client, m.Service, m.Method, m.UserID, m.Purpose, m.Issue} {
+		buf = appendNetstring(buf, s)
 	}
-	sum := sha256.Sum256([]byte(b.String()))
+	buf = appendNetstring(buf, strconv.AppendInt(num[:0], int64(m.Status), 10))
+	for _, s := range []string{m.ErrorType, m.RequestHash, m.ResponseHash, m.PrevHash} {
+		buf = appendNetstring(buf, s)
+	}
+	sum := sha256.Sum256(buf)
 	return hex.EncodeToString(sum[:])
+}
+
+// appendNetstring appends "<len>:<s>,".
+func appendNetstring[S string | []byte](buf []byte, s S) []byte {
+	buf = strconv.AppendInt(buf, int64(len(s)), 10)
+	buf = append(buf, ':')
+	buf = append(buf, s...)
+	return append(buf, ',')
 }
 
 // Messages returns logged exchanges with the given X-Road-Id.

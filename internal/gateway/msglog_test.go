@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"sync"
 	"testing"
@@ -223,4 +225,19 @@ func TestEvidence(t *testing.T) {
 			t.Error("evidence of a missing message")
 		}
 	}, gateway.Migrations)
+}
+
+// The chain hash is the documented netstrings, byte for byte: a log
+// written before a change to how it is computed must still verify.
+func TestMessageHashFormat(t *testing.T) {
+	m := gateway.Message{Seq: 42, At: time.Date(2026, 11, 24, 13, 5, 7, 123456000, time.UTC),
+		XRoadID: "x-1", RequestID: "r-1", Client: "AZ/GOV/1000000010/portal", Service: "AZ/GOV/1000000001/population/persons",
+		Method: "GET", UserID: "AZ12345", Purpose: "Ərizə 7", Issue: "", Status: 200, ErrorType: "",
+		RequestHash: "rq", ResponseHash: "rs", PrevHash: "00ff"}
+	text := "18:egov-gateway-msg-1,2:42,27:2026-11-24T13:05:07.123456Z,3:x-1,3:r-1,24:AZ/GOV/1000000010/portal," +
+		"36:AZ/GOV/1000000001/population/persons,3:GET,7:AZ12345,9:Ərizə 7,0:,3:200,0:,2:rq,2:rs,4:00ff,"
+	sum := sha256.Sum256([]byte(text))
+	if got, want := gateway.MessageHash(m), hex.EncodeToString(sum[:]); got != want {
+		t.Fatalf("MessageHash = %s, want %s (sha256 of %q)", got, want, text)
+	}
 }

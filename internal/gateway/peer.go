@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -225,14 +224,24 @@ func (g *Gateway) ServerProxy() http.Handler {
 // requestDigest is what the consumer's server signs: the exchange's
 // identity and the hash of the request as the provider will receive it.
 func requestDigest(xRoadID string, client ClientID, service ServiceID, requestHash string) []byte {
-	sum := sha256.Sum256([]byte("egov-r1-request-1\n" + xRoadID + "\n" + client.String() + "\n" + service.String() + "\n" + requestHash))
+	var buf [512]byte
+	b := append(buf[:0], "egov-r1-request-1\n"...)
+	b = append(append(b, xRoadID...), '\n')
+	b = append(append(b, client.String()...), '\n')
+	b = append(append(b, service.String()...), '\n')
+	sum := sha256.Sum256(append(b, requestHash...))
 	return sum[:]
 }
 
 // responseDigest is what the provider's server signs: the request it
 // answers and the response.
 func responseDigest(xRoadID, requestHash string, status int, bodyHash string) []byte {
-	sum := sha256.Sum256([]byte("egov-r1-response-1\n" + xRoadID + "\n" + requestHash + "\n" + strconv.Itoa(status) + "\n" + bodyHash))
+	var buf [512]byte
+	b := append(buf[:0], "egov-r1-response-1\n"...)
+	b = append(append(b, xRoadID...), '\n')
+	b = append(append(b, requestHash...), '\n')
+	b = append(strconv.AppendInt(b, int64(status), 10), '\n')
+	sum := sha256.Sum256(append(b, bodyHash...))
 	return sum[:]
 }
 
@@ -276,12 +285,7 @@ func (g *Gateway) startResponseSignature(ctx context.Context, ex *exchange, stat
 	if _, ok := ctx.Value(keyPeer).(peerCtx); !ok || g.peer == nil {
 		return func(http.ResponseWriter) error { return nil }
 	}
-	done := make(chan signResult, 1)
-	digest := responseDigest(ex.xRoadID, ex.requestHash, status, BodyHash(body))
-	go func() {
-		sig, err := g.peer.sign(digest)
-		done <- signResult{sig, err}
-	}()
+	done := g.peer.signer.start(responseDigest(ex.xRoadID, ex.requestHash, status, BodyHash(body)))
 	return func(w http.ResponseWriter) error {
 		res := <-done
 		if res.err != nil {
@@ -301,10 +305,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, ex *exchange, 
 	if !ok {
 		return xerr(ErrUnknownServer, "No security server is known for member "+ex.service.Provider.MemberID().String())
 	}
-	if r.Body == nil {
-		r.Body = http.NoBody
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.MaxBody))
+	body, err := g.readRequestBody(w, r)
 	if err != nil {
 		return xerr(ErrBadRequest, "The request body could not be read or is too large.")
 	}
@@ -342,8 +343,8 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, ex *exchange, 
 		return xerr(ErrNetwork, "The provider's security server could not be reached.")
 	}
 	defer resp.Body.Close()
-	rbody, err := io.ReadAll(io.LimitReader(resp.Body, g.MaxBody+1))
-	if err != nil || int64(len(rbody)) > g.MaxBody {
+	rbody, err := readBody(resp.Body, resp.ContentLength, g.MaxBody)
+	if err != nil {
 		return xerr(ErrNetwork, "The provider's security server's answer could not be read or is too large.")
 	}
 	if xe := resp.Header.Get(HeaderError); xe != "" {
@@ -374,9 +375,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, ex *exchange, 
 // copyResponse passes the provider side's answer to the client.
 func copyResponse(w http.ResponseWriter, resp *http.Response, body []byte, ex *exchange) {
 	h := w.Header()
-	for k, vs := range filtered(resp.Header, HeaderResponseSignature) {
-		h[k] = vs
-	}
+	copyFiltered(h, resp.Header, HeaderResponseSignature)
 	h.Set(HeaderID, ex.xRoadID)
 	if ex.requestID != "" && h.Get(HeaderRequestID) == "" {
 		h.Set(HeaderRequestID, ex.requestID)

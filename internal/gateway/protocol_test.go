@@ -519,3 +519,46 @@ func TestGroupGrant(t *testing.T) {
 		}
 	}, gateway.Migrations)
 }
+
+// A provider reached over HTTP gets the request at its base URL's path
+// followed by the service's, its hop-by-hop response headers are not
+// passed back, and one that cannot be reached is the server proxy's
+// ServiceFailed rather than an answer of its own.
+func TestHTTPProvider(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		remote := httptest.NewServer(f.prov)
+		defer remote.Close()
+		down := httptest.NewServer(f.prov)
+		down.Close()
+		for _, s := range []struct {
+			code, url string
+		}{{"remote", remote.URL + "/registry/v1/"}, {"down", down.URL}} {
+			id := gateway.ServiceID{Provider: population, Code: s.code}
+			if _, err := f.gw.RegisterService(ctx, gateway.ServiceDef{ID: id, BasePath: "/persons", OpenAPI: []byte(personsOpenAPI), ProviderURL: s.url}); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.gw.Grant(ctx, portal, id, gateway.AllEndpoints); err != nil {
+				t.Fatal(err)
+			}
+		}
+		resp, body := f.do(t, "GET", "/r1/AZ/GOV/1000000001/population/remote/5ZQX7KA?q=a%2Fb", f.asPortal(nil), "")
+		if resp.StatusCode != 200 || body != `{"path":"/registry/v1/persons/5ZQX7KA"}` {
+			t.Fatalf("remote: status %d body %s", resp.StatusCode, body)
+		}
+		f.prov.mu.Lock()
+		gotQuery := f.prov.last.URL.RawQuery
+		f.prov.mu.Unlock()
+		if gotQuery != "q=a%2Fb" {
+			t.Errorf("provider got query %q", gotQuery)
+		}
+		if resp.Header.Get("Connection") == "close" || resp.Header.Get("X-Powered-By") != "registry" {
+			t.Errorf("response headers: %v", resp.Header)
+		}
+		resp, body = f.do(t, "GET", "/r1/AZ/GOV/1000000001/population/down/5ZQX7KA", f.asPortal(nil), "")
+		if got := resp.Header.Get("X-Road-Error"); got != "Server.ServerProxy.ServiceFailed" || resp.StatusCode != http.StatusInternalServerError {
+			t.Fatalf("down: status %d, X-Road-Error %q, body %s", resp.StatusCode, got, body)
+		}
+	}, gateway.Migrations)
+}

@@ -3,7 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -219,10 +219,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 		return xerr(ErrAccessDenied, fmt.Sprintf("Request is not allowed: %s may not call %s %s of %s", client, r.Method, endpointOf(svc, r.Method, checkPath), service))
 	}
 
-	if r.Body == nil {
-		r.Body = http.NoBody
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.MaxBody))
+	body, err := g.readRequestBody(w, r)
 	if err != nil {
 		return xerr(ErrBadRequest, "The request body could not be read or is too large.")
 	}
@@ -276,9 +273,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 		return g.dbError(err)
 	}
 	h2 := w.Header()
-	for k, vs := range filtered(rec.header, HeaderClient, HeaderService, HeaderID, HeaderRequestID, HeaderRequestHash, HeaderError) {
-		h2[k] = vs
-	}
+	copyFiltered(h2, rec.header, HeaderClient, HeaderService, HeaderID, HeaderRequestID, HeaderRequestHash, HeaderError)
 	g.setResponseHeaders(w, ex)
 	if err := setSignature(w); err != nil {
 		return xerr(ErrSignature, "The response could not be signed.")
@@ -355,7 +350,7 @@ func callProvider(h http.Handler, w *recorder, r *http.Request) (e *XRoadError) 
 		}
 	}()
 	h.ServeHTTP(w, r)
-	return nil
+	return w.failure
 }
 
 // persons lists the FINs a successful request concerned.
@@ -400,20 +395,26 @@ func IsFIN(s string) bool {
 	return true
 }
 
-// spec is svc's parsed OpenAPI description (full provider paths), cached
-// by service and content.
+// spec is svc's parsed OpenAPI description (full provider paths), kept
+// per service until its description changes. Comparing the description
+// with the one parsed costs a fraction of hashing it on every exchange.
 func (g *Gateway) spec(svc *Service) *apiSpec {
-	sum := sha256.Sum256(svc.OpenAPI)
-	key := svc.ID.Unversioned().String() + "|" + string(sum[:])
-	if s, ok := g.specs.Load(key); ok {
-		return s.(*apiSpec)
+	key := svc.ID.Unversioned().String()
+	if p, ok := g.specs.Load(key); ok && bytes.Equal(p.(*parsedSpec).openapi, svc.OpenAPI) {
+		return p.(*parsedSpec).spec
 	}
 	s, err := parseOpenAPI(svc.OpenAPI, "")
 	if err != nil {
 		return nil
 	}
-	g.specs.Store(key, s)
+	g.specs.Store(key, &parsedSpec{openapi: svc.OpenAPI, spec: s})
 	return s
+}
+
+// parsedSpec is a service's OpenAPI description and its parse.
+type parsedSpec struct {
+	openapi []byte
+	spec    *apiSpec
 }
 
 // log writes the exchange to the message log (with its bodies, sealed,
@@ -446,13 +447,61 @@ func (g *Gateway) log(ex *exchange, status int, errType string, response []byte,
 	})
 }
 
+// readRequestBody reads r's body whole, up to the gateway's MaxBody.
+func (g *Gateway) readRequestBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	return readBody(http.MaxBytesReader(w, r.Body, g.MaxBody), r.ContentLength, g.MaxBody)
+}
+
+// errTooLarge is a body longer than the gateway takes.
+var errTooLarge = errors.New("gateway: body too large")
+
+// readBody reads a body of the declared length (-1: unknown) whole, into
+// a buffer of that size rather than one regrown as it fills; more than
+// limit bytes is errTooLarge.
+func readBody(body io.Reader, declared, limit int64) ([]byte, error) {
+	if declared > limit {
+		return nil, errTooLarge
+	}
+	// ReadFrom wants MinRead bytes free before each read, the last one
+	// (which finds the end) included.
+	buf := bytes.NewBuffer(make([]byte, 0, max(declared, 0)+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(body, limit+1)); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) > limit {
+		return nil, errTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
 // recorder collects the provider's answer in memory.
 type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-	max    int64
-	tooBig bool
+	header  http.Header
+	status  int
+	body    bytes.Buffer
+	max     int64
+	tooBig  bool
+	failure *XRoadError // the provider could not be called at all
+}
+
+// readFrom reads a body of the declared length (-1: unknown) into the
+// recorder, sized at once.
+func (r *recorder) readFrom(body io.Reader, declared int64) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	if declared > 0 && declared <= r.max {
+		// ReadFrom wants MinRead bytes free before each read, the last
+		// one (which finds the end) included.
+		r.body.Grow(int(declared) + bytes.MinRead)
+	}
+	r.body.ReadFrom(io.LimitReader(body, r.max-int64(r.body.Len())+1))
+	if int64(r.body.Len()) > r.max {
+		r.tooBig = true
+	}
 }
 
 func (r *recorder) Header() http.Header { return r.header }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/egov/egov/internal/audit"
@@ -261,7 +262,7 @@ func (s *Service) CheckPassword(ctx context.Context, at Attempt) (*Account, erro
 	if errs.KindOf(err) == errs.NotFound || (err == nil && (acct.PasswordHash == "" || acct.Disabled)) {
 		// Spend the same time as a real check, so timing does not tell
 		// which logins exist.
-		CheckPassword(dummyHash, at.Password)
+		CheckPassword(dummyHash(), at.Password)
 		return bad()
 	}
 	if err != nil {
@@ -288,7 +289,14 @@ func (s *Service) CheckPassword(ctx context.Context, at Attempt) (*Account, erro
 	return acct, nil
 }
 
-var dummyHash, _ = HashPassword("not a real password")
+// dummyHash is checked against when no account matches, so that a wrong
+// login name costs as long as a wrong password. Made on first use: at
+// package initialisation it cost every egov process, each command and
+// the standalone gateway included, 64 MiB and an argon2id hash.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not a real password")
+	return h
+})
 
 // checkSecondFactor accepts a current TOTP code (once) or an unused
 // recovery code (then spends it).
