@@ -8,14 +8,17 @@ import (
 
 // batcher hands items to flush in batches, from one goroutine at a time:
 // items added while a batch is being flushed wait together for the next.
-// When busy says other exchanges are under way, the goroutine first lets
-// window pass, so that the batch gathers the items they are about to
-// add. An idle batcher holds no goroutine. The message log's group
-// commit and the batch signatures are both such batches.
+// When busy says other exchanges are under way, the goroutine first
+// gathers: it yields to the process's other goroutines for as long as
+// they keep adding items, up to window. Sleeping the whole window
+// instead left both CPUs idle at moments when every exchange was parked
+// in some batch (8 % idle under bench/gateway's load, against 3 %). An
+// idle batcher holds no goroutine. The message log's group commit and
+// the batch signatures are both such batches.
 type batcher[T any] struct {
 	max    int           // the largest batch
-	window time.Duration // how long a busy batch gathers
-	busy   func() bool   // whether to let the window pass; nil: never
+	window time.Duration // how long a busy batch may gather
+	busy   func() bool   // whether to gather; nil: never
 	flush  func([]T)
 
 	mu      sync.Mutex

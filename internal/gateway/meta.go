@@ -203,7 +203,7 @@ func (g *Gateway) answerMeta(w http.ResponseWriter, r *http.Request, ex *exchang
 	if e := g.checkPeerRequest(r.Context(), r, ex); e != nil {
 		return e
 	}
-	if err := g.log(ex, http.StatusOK, "", body, nil); err != nil {
+	if err := g.log(ex, http.StatusOK, "", body, BodyHash(body), nil); err != nil {
 		return g.dbError(err)
 	}
 	if ex.client.Instance != "" {

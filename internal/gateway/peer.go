@@ -273,7 +273,7 @@ func (g *Gateway) checkPeerRequest(ctx context.Context, r *http.Request, ex *exc
 // signPeerResponse signs the response for the consumer's server, when the
 // request came from one.
 func (g *Gateway) signPeerResponse(ctx context.Context, w http.ResponseWriter, ex *exchange, status int, body []byte) error {
-	return g.startResponseSignature(ctx, ex, status, body)(w)
+	return g.startResponseSignature(ctx, ex, status, BodyHash(body))(w)
 }
 
 // startResponseSignature starts signing the response, when the request
@@ -281,11 +281,11 @@ func (g *Gateway) signPeerResponse(ctx context.Context, w http.ResponseWriter, e
 // header once it is ready: the caller logs the exchange meanwhile, so
 // under load the signature's batch and the log's gather at once rather
 // than one after the other.
-func (g *Gateway) startResponseSignature(ctx context.Context, ex *exchange, status int, body []byte) func(http.ResponseWriter) error {
+func (g *Gateway) startResponseSignature(ctx context.Context, ex *exchange, status int, bodyHash string) func(http.ResponseWriter) error {
 	if _, ok := ctx.Value(keyPeer).(peerCtx); !ok || g.peer == nil {
 		return func(http.ResponseWriter) error { return nil }
 	}
-	done := g.peer.signer.start(responseDigest(ex.xRoadID, ex.requestHash, status, BodyHash(body)))
+	done := g.peer.signer.start(responseDigest(ex.xRoadID, ex.requestHash, status, bodyHash))
 	return func(w http.ResponseWriter) error {
 		res := <-done
 		if res.err != nil {
@@ -349,7 +349,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, ex *exchange, 
 	}
 	if xe := resp.Header.Get(HeaderError); xe != "" {
 		// The provider's side refused: its X-Road error goes back as it is.
-		if err := g.log(ex, resp.StatusCode, xe, rbody, nil); err != nil {
+		if err := g.log(ex, resp.StatusCode, xe, rbody, BodyHash(rbody), nil); err != nil {
 			return g.dbError(err)
 		}
 		copyResponse(w, resp, rbody, ex)
@@ -359,13 +359,14 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, ex *exchange, 
 		return xerr(ErrClientSignature, "The provider's answer came without its certificate.")
 	}
 	key, ok := resp.TLS.PeerCertificates[0].PublicKey.(*ecdsa.PublicKey)
-	if !ok || !p.verify(key, responseDigest(ex.xRoadID, ex.requestHash, resp.StatusCode, BodyHash(rbody)), resp.Header.Get(HeaderResponseSignature)) {
+	responseHash := BodyHash(rbody)
+	if !ok || !p.verify(key, responseDigest(ex.xRoadID, ex.requestHash, resp.StatusCode, responseHash), resp.Header.Get(HeaderResponseSignature)) {
 		return xerr(ErrClientSignature, "The provider's response signature does not verify.")
 	}
 	if got := resp.Header.Get(HeaderRequestHash); got != ex.requestHash {
 		return xerr(ErrClientSignature, "The provider answered a different request: the request hash does not match.")
 	}
-	if err := g.log(ex, resp.StatusCode, "", rbody, nil); err != nil {
+	if err := g.log(ex, resp.StatusCode, "", rbody, responseHash, nil); err != nil {
 		return g.dbError(err)
 	}
 	copyResponse(w, resp, rbody, ex)

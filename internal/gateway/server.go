@@ -81,7 +81,7 @@ func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, ex *exchange, e *
 		g.logger.Warn("gateway: exchange failed", "type", e.Type, "message", e.Message, "x_road_id", ex.xRoadID)
 	}
 	body := xroadErrorBody(r, e)
-	if err := g.log(ex, e.Status, e.Type, body, nil); err != nil {
+	if err := g.log(ex, e.Status, e.Type, body, BodyHash(body), nil); err != nil {
 		g.logger.Error("gateway: log failed exchange", "err", err, "x_road_id", ex.xRoadID)
 	}
 	w.Header().Set(HeaderID, ex.xRoadID)
@@ -268,8 +268,9 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 	if rec.status >= 200 && rec.status < 300 {
 		fins = g.persons(svc, r.Method, relPath, preq.URL.Query(), ex.represented)
 	}
-	setSignature := g.startResponseSignature(ctx, ex, rec.status, rec.body.Bytes())
-	if err := g.log(ex, rec.status, "", rec.body.Bytes(), fins); err != nil {
+	responseHash := BodyHash(rec.body.Bytes())
+	setSignature := g.startResponseSignature(ctx, ex, rec.status, responseHash)
+	if err := g.log(ex, rec.status, "", rec.body.Bytes(), responseHash, fins); err != nil {
 		return g.dbError(err)
 	}
 	h2 := w.Header()
@@ -421,7 +422,7 @@ type parsedSpec struct {
 // when the server keeps them) and its reads of persons to the data
 // tracker, in one transaction shared with the exchanges logged at the
 // same moment (logbatch.go), and returns once that has committed.
-func (g *Gateway) log(ex *exchange, status int, errType string, response []byte, fins []string) error {
+func (g *Gateway) log(ex *exchange, status int, errType string, response []byte, responseHash string, fins []string) error {
 	service := ""
 	if ex.service.Code != "" {
 		service = ex.service.String()
@@ -442,7 +443,7 @@ func (g *Gateway) log(ex *exchange, status int, errType string, response []byte,
 	return g.logs.add(&logEntry{
 		msg: Message{XRoadID: ex.xRoadID, RequestID: ex.requestID, Client: client, Service: service,
 			Method: ex.method, UserID: ex.userID, Purpose: ex.purpose, Issue: ex.issue, Status: status, ErrorType: errType,
-			RequestHash: ex.requestHash, ResponseHash: BodyHash(response)},
+			RequestHash: ex.requestHash, ResponseHash: responseHash},
 		bodies: bodies, fins: fins,
 	})
 }
