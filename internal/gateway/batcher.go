@@ -32,25 +32,19 @@ func (b *batcher[T]) add(item T) {
 	b.queue = append(b.queue, item)
 	if !b.running {
 		b.running = true
-		go b.run(b.window > 0 && b.busy != nil && b.busy())
+		go b.run()
 	}
 }
 
-func (b *batcher[T]) run(wait bool) {
-	if wait {
-		deadline := time.Now().Add(b.window)
-		for n := -1; time.Now().Before(deadline); {
-			b.mu.Lock()
-			l := len(b.queue)
-			b.mu.Unlock()
-			if l == n {
-				break
-			}
-			n = l
-			runtime.Gosched()
-		}
-	}
+// run flushes batches until the queue is empty. It gathers before each
+// batch, not only the first: under load the queue never empties, and a
+// writer that took whatever had come during its last flush wrote
+// batches of about two, each paying a whole transaction.
+func (b *batcher[T]) run() {
 	for {
+		if b.window > 0 && b.busy != nil && b.busy() {
+			b.gather()
+		}
 		b.mu.Lock()
 		batch := b.queue
 		if len(batch) > b.max {
@@ -65,5 +59,21 @@ func (b *batcher[T]) run(wait bool) {
 		}
 		b.mu.Unlock()
 		b.flush(batch)
+	}
+}
+
+// gather yields to the process's other goroutines for as long as they
+// keep adding items, up to the window.
+func (b *batcher[T]) gather() {
+	deadline := time.Now().Add(b.window)
+	for n := -1; time.Now().Before(deadline); {
+		b.mu.Lock()
+		l := len(b.queue)
+		b.mu.Unlock()
+		if l == n || l >= b.max {
+			return
+		}
+		n = l
+		runtime.Gosched()
 	}
 }
