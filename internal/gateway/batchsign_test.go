@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -57,8 +58,8 @@ func TestBatchSignatures(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A long window, so that the batch forms even on a loaded machine.
-	busy := false
-	signer := newBatchSigner(key, 200*time.Millisecond, func() bool { return busy })
+	var busy atomic.Bool
+	signer := newBatchSigner(key, 200*time.Millisecond, busy.Load)
 	lone, err := signer.sign(digestOf("lone"))
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +67,7 @@ func TestBatchSignatures(t *testing.T) {
 	if strings.Contains(lone, ";") {
 		t.Fatalf("a message signed alone carries a batch proof: %q", lone)
 	}
-	busy = true
+	busy.Store(true)
 	const n = 20
 	headers := make([]string, n)
 	var wg sync.WaitGroup
