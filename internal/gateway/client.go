@@ -77,7 +77,7 @@ func (c *Client) DoHeader(ctx context.Context, method, service, path string, hea
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	out := rec.body.Bytes()
+	out := rec.body
 	if t := rec.header.Get(HeaderError); t != "" {
 		xe := &XRoadError{Status: rec.status}
 		if err := json.Unmarshal(out, xe); err != nil || xe.Type == "" {

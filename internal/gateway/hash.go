@@ -67,11 +67,9 @@ func BodyHash(body []byte) string {
 var hopByHop = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection",
 	"Te", "Trailer", "Transfer-Encoding", "Upgrade", "Host", "User-Agent", "Server", HeaderAPIKey}
 
-// filtered copies h without hop-by-hop headers, those named in
-// Connection, and the X-Road response headers the server sets itself.
-// copyFiltered adds to dst what filtered(src, drop...) would hold,
-// sharing src's values instead of copying src first: for an answer's
-// headers, which are not used again.
+// copyFiltered adds src's headers to dst but the hop-by-hop ones, those
+// named in Connection, and drop (canonical names), sharing src's values:
+// for an answer's headers, which are not used again.
 func copyFiltered(dst, src http.Header, drop ...string) {
 	named := src.Values("Connection")
 	for k, vs := range src {
@@ -94,18 +92,13 @@ func namedIn(connection []string, key string) bool {
 	return false
 }
 
+// filtered copies h without hop-by-hop headers, those named in
+// Connection, and drop (the X-Road headers the server sets itself).
 func filtered(h http.Header, drop ...string) http.Header {
-	out := h.Clone()
-	for _, c := range h.Values("Connection") {
-		for _, name := range strings.Split(c, ",") {
-			out.Del(strings.TrimSpace(name))
-		}
-	}
-	for _, k := range hopByHop {
-		out.Del(k)
-	}
-	for _, k := range drop {
-		out.Del(k)
+	out := make(http.Header, len(h))
+	copyFiltered(out, h, drop...)
+	for k, vs := range out {
+		out[k] = slices.Clone(vs)
 	}
 	return out
 }

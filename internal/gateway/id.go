@@ -131,18 +131,10 @@ func (s ServiceID) Validate() error {
 
 // String is INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE[/VERSION].
 func (s ServiceID) String() string {
-	p := s.Provider
-	switch {
-	case p.Subsystem == "": // not a valid service: formatted all the same
-		out := p.String() + "/" + s.Code
-		if s.Version != "" {
-			out += "/" + s.Version
-		}
-		return out
-	case s.Version == "":
-		return p.Instance + "/" + p.Class + "/" + p.Member + "/" + p.Subsystem + "/" + s.Code
+	if s.Version == "" {
+		return s.Provider.String() + "/" + s.Code
 	}
-	return p.Instance + "/" + p.Class + "/" + p.Member + "/" + p.Subsystem + "/" + s.Code + "/" + s.Version
+	return s.Provider.String() + "/" + s.Code + "/" + s.Version
 }
 
 // Encoded is String with each part percent-encoded.

@@ -224,24 +224,14 @@ func (g *Gateway) ServerProxy() http.Handler {
 // requestDigest is what the consumer's server signs: the exchange's
 // identity and the hash of the request as the provider will receive it.
 func requestDigest(xRoadID string, client ClientID, service ServiceID, requestHash string) []byte {
-	var buf [512]byte
-	b := append(buf[:0], "egov-r1-request-1\n"...)
-	b = append(append(b, xRoadID...), '\n')
-	b = append(append(b, client.String()...), '\n')
-	b = append(append(b, service.String()...), '\n')
-	sum := sha256.Sum256(append(b, requestHash...))
+	sum := sha256.Sum256([]byte("egov-r1-request-1\n" + xRoadID + "\n" + client.String() + "\n" + service.String() + "\n" + requestHash))
 	return sum[:]
 }
 
 // responseDigest is what the provider's server signs: the request it
 // answers and the response.
 func responseDigest(xRoadID, requestHash string, status int, bodyHash string) []byte {
-	var buf [512]byte
-	b := append(buf[:0], "egov-r1-response-1\n"...)
-	b = append(append(b, xRoadID...), '\n')
-	b = append(append(b, requestHash...), '\n')
-	b = append(strconv.AppendInt(b, int64(status), 10), '\n')
-	sum := sha256.Sum256(append(b, bodyHash...))
+	sum := sha256.Sum256([]byte("egov-r1-response-1\n" + xRoadID + "\n" + requestHash + "\n" + strconv.Itoa(status) + "\n" + bodyHash))
 	return sum[:]
 }
 

@@ -534,7 +534,7 @@ func TestHTTPProvider(t *testing.T) {
 		down.Close()
 		for _, s := range []struct {
 			code, url string
-		}{{"remote", remote.URL + "/registry/v1/"}, {"down", down.URL}} {
+		}{{"remote", remote.URL + "/registry/v1/"}, {"root", remote.URL}, {"down", down.URL}} {
 			id := gateway.ServiceID{Provider: population, Code: s.code}
 			if _, err := f.gw.RegisterService(ctx, gateway.ServiceDef{ID: id, BasePath: "/persons", OpenAPI: []byte(personsOpenAPI), ProviderURL: s.url}); err != nil {
 				t.Fatal(err)
@@ -555,6 +555,9 @@ func TestHTTPProvider(t *testing.T) {
 		}
 		if resp.Header.Get("Connection") == "close" || resp.Header.Get("X-Powered-By") != "registry" {
 			t.Errorf("response headers: %v", resp.Header)
+		}
+		if resp, body := f.do(t, "GET", "/r1/AZ/GOV/1000000001/population/root/5ZQX7KA", f.asPortal(nil), ""); resp.StatusCode != 200 || body != `{"path":"/persons/5ZQX7KA"}` {
+			t.Fatalf("provider URL without a path: status %d body %s", resp.StatusCode, body)
 		}
 		resp, body = f.do(t, "GET", "/r1/AZ/GOV/1000000001/population/down/5ZQX7KA", f.asPortal(nil), "")
 		if got := resp.Header.Get("X-Road-Error"); got != "Server.ServerProxy.ServiceFailed" || resp.StatusCode != http.StatusInternalServerError {

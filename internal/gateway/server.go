@@ -268,9 +268,9 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 	if rec.status >= 200 && rec.status < 300 {
 		fins = g.persons(svc, r.Method, relPath, preq.URL.Query(), ex.represented)
 	}
-	responseHash := BodyHash(rec.body.Bytes())
+	responseHash := BodyHash(rec.body)
 	setSignature := g.startResponseSignature(ctx, ex, rec.status, responseHash)
-	if err := g.log(ex, rec.status, "", rec.body.Bytes(), responseHash, fins); err != nil {
+	if err := g.log(ex, rec.status, "", rec.body, responseHash, fins); err != nil {
 		return g.dbError(err)
 	}
 	h2 := w.Header()
@@ -280,7 +280,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, ex *exchange) *X
 		return xerr(ErrSignature, "The response could not be signed.")
 	}
 	w.WriteHeader(rec.status)
-	w.Write(rec.body.Bytes())
+	w.Write(rec.body)
 	return nil
 }
 
@@ -482,27 +482,10 @@ func readBody(body io.Reader, declared, limit int64) ([]byte, error) {
 type recorder struct {
 	header  http.Header
 	status  int
-	body    bytes.Buffer
+	body    []byte
 	max     int64
 	tooBig  bool
-	failure *XRoadError // the provider could not be called at all
-}
-
-// readFrom reads a body of the declared length (-1: unknown) into the
-// recorder, sized at once.
-func (r *recorder) readFrom(body io.Reader, declared int64) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	if declared > 0 && declared <= r.max {
-		// ReadFrom wants MinRead bytes free before each read, the last
-		// one (which finds the end) included.
-		r.body.Grow(int(declared) + bytes.MinRead)
-	}
-	r.body.ReadFrom(io.LimitReader(body, r.max-int64(r.body.Len())+1))
-	if int64(r.body.Len()) > r.max {
-		r.tooBig = true
-	}
+	failure *XRoadError // the provider could not be called, or its answer not read
 }
 
 func (r *recorder) Header() http.Header { return r.header }
@@ -517,9 +500,10 @@ func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
 	}
-	if int64(r.body.Len()+len(b)) > r.max {
+	if int64(len(r.body)+len(b)) > r.max {
 		r.tooBig = true
 		return 0, fmt.Errorf("gateway: response larger than %d bytes", r.max)
 	}
-	return r.body.Write(b)
+	r.body = append(r.body, b...)
+	return len(b), nil
 }

@@ -9,12 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -230,65 +228,52 @@ func (g *Gateway) registerKeyHash(ctx context.Context, client ClientID, hash str
 }
 
 // httpProvider passes a checked request on to a provider over HTTP.
-func httpProvider(target *url.URL) http.Handler { return &remoteProvider{target: target} }
+func httpProvider(target *url.URL) http.Handler {
+	if target.Path == "" {
+		// JoinPath on an empty path would give a path without its "/".
+		t := *target
+		t.Path = "/"
+		target = &t
+	}
+	return &remoteProvider{target: target}
+}
 
 // remoteProvider is a provider reached over HTTP. serve has already
-// built the request it passes (headers filtered, body read), so this is
-// one round trip rather than a reverse proxy, which would copy the
-// request again and stream the answer through a 32 KiB buffer of its
-// own for every exchange (half of what the provider's security server
-// allocated under load).
+// built the request it passes (headers filtered, body read) and collects
+// the answer in a recorder, so this is one round trip rather than a
+// reverse proxy, which would copy the request again and stream the answer
+// through a 32 KiB buffer of its own for every exchange (half of what the
+// provider's security server allocated under load).
 type remoteProvider struct{ target *url.URL }
 
 func (p *remoteProvider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	u := *p.target
-	u.Path, u.RawPath = joinURLPath(p.target, r.URL)
+	rec, ok := w.(*recorder)
+	if !ok {
+		panic("gateway: a remote provider answers into serve's recorder only")
+	}
+	// The provider's base path, then the request's (serve has refused
+	// dot segments and empty ones but a last).
+	u := p.target.JoinPath(r.URL.EscapedPath())
 	u.RawQuery = r.URL.RawQuery
 	out := r.WithContext(r.Context())
-	out.URL, out.Host, out.RequestURI = &u, p.target.Host, ""
+	out.URL, out.Host, out.RequestURI = u, p.target.Host, ""
 	resp, err := providerTransport.RoundTrip(out)
 	if err != nil {
-		if rec, ok := w.(*recorder); ok {
-			rec.failure = xerr(ErrServiceFailed, "The service provider could not be reached.")
-			return
-		}
-		w.WriteHeader(http.StatusBadGateway)
+		rec.failure = xerr(ErrServiceFailed, "The service provider could not be reached.")
 		return
 	}
 	defer resp.Body.Close()
-	copyFiltered(w.Header(), resp.Header)
-	w.WriteHeader(resp.StatusCode)
-	if rec, ok := w.(*recorder); ok {
-		rec.readFrom(resp.Body, resp.ContentLength)
-		return
+	copyFiltered(rec.header, resp.Header)
+	rec.WriteHeader(resp.StatusCode)
+	body, err := readBody(resp.Body, resp.ContentLength, rec.max)
+	switch {
+	case errors.Is(err, errTooLarge):
+		rec.tooBig = true
+	case err != nil:
+		rec.failure = xerr(ErrServiceFailed, "The service provider's answer could not be read.")
+	default:
+		rec.body = body
 	}
-	io.Copy(w, resp.Body)
-}
-
-// joinURLPath is target's path followed by the request's, as
-// httputil.ReverseProxy's SetURL joins them.
-func joinURLPath(target, req *url.URL) (path, rawpath string) {
-	if target.RawPath == "" && req.RawPath == "" {
-		return singleJoiningSlash(target.Path, req.Path), ""
-	}
-	apath, bpath := target.EscapedPath(), req.EscapedPath()
-	switch aslash, bslash := strings.HasSuffix(apath, "/"), strings.HasPrefix(bpath, "/"); {
-	case aslash && bslash:
-		return target.Path + req.Path[1:], apath + bpath[1:]
-	case !aslash && !bslash:
-		return target.Path + "/" + req.Path, apath + "/" + bpath
-	}
-	return target.Path + req.Path, apath + bpath
-}
-
-func singleJoiningSlash(a, b string) string {
-	switch aslash, bslash := strings.HasSuffix(a, "/"), strings.HasPrefix(b, "/"); {
-	case aslash && bslash:
-		return a + b[1:]
-	case !aslash && !bslash:
-		return a + "/" + b
-	}
-	return a + b
 }
 
 var providerTransport = &http.Transport{
