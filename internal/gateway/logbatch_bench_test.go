@@ -28,7 +28,7 @@ func BenchmarkMessageLog(b *testing.B) {
 							RequestHash: "Wd3YkB0m6Yk3p2bN4oQ1xJ8vG7cR5tL2sF9hD6aE0uI=", ResponseHash: "Wd3YkB0m6Yk3p2bN4oQ1xJ8vG7cR5tL2sF9hD6aE0uI="},
 							fins: fins, done: make(chan error, 1)}
 					}
-					g.logs.write(context.Background(), g, batch)
+					g.logs.write(context.Background(), batch)
 					for _, e := range batch {
 						if err := <-e.done; err != nil {
 							b.Fatal(err)

@@ -36,12 +36,7 @@ func (g *Gateway) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	}
 	var deleted int64
 	err = g.db.Tx(ctx, func(tx *sql.Tx) error {
-		var seq int64
-		var hash string
-		// Seqs grow with time, so the cut is the newest message older than
-		// cutoff; entries logged in the same instant stay together.
-		err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM gateway_messages WHERE seq = (SELECT MAX(seq) FROM gateway_messages WHERE at < $1)`,
-			cutoff.UTC()).Scan(&seq, &hash)
+		seq, hash, err := lastBefore(ctx, tx, cutoff)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -67,6 +62,41 @@ func (g *Gateway) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 		return err
 	})
 	return deleted, err
+}
+
+// lastBefore finds the newest message logged before cutoff: the cut.
+// Seqs grow with time (a batch takes its time under the head's lock), so
+// it bisects seq with a few reads by primary key, and the log keeps no
+// index on time that every batch would have to write. Entries logged in
+// the same instant stay together. sql.ErrNoRows: none is that old.
+func lastBefore(ctx context.Context, tx *sql.Tx, cutoff time.Time) (int64, string, error) {
+	var lo, hi sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MIN(seq), MAX(seq) FROM gateway_messages`).Scan(&lo, &hi); err != nil {
+		return 0, "", err
+	}
+	if !lo.Valid {
+		return 0, "", sql.ErrNoRows
+	}
+	// Find the first seq from which every message is at or after cutoff.
+	first, end := lo.Int64, hi.Int64+1
+	for first < end {
+		mid := first + (end-first)/2
+		var seq int64
+		var at time.Time
+		if err := tx.QueryRowContext(ctx, `SELECT seq, at FROM gateway_messages WHERE seq >= $1 ORDER BY seq LIMIT 1`, mid).
+			Scan(&seq, &at); err != nil {
+			return 0, "", err
+		}
+		if at.Before(cutoff) {
+			first = seq + 1
+		} else {
+			end = mid
+		}
+	}
+	var seq int64
+	var hash string
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM gateway_messages WHERE seq < $1 ORDER BY seq DESC LIMIT 1`, first).Scan(&seq, &hash)
+	return seq, hash, err
 }
 
 // anchor is the current cut, or nil when the log was never cut.
