@@ -192,30 +192,26 @@ func rootFromPath(leaf []byte, index, size int, path [][]byte) ([]byte, error) {
 }
 
 // verifiedRoots remembers batch signatures already verified, by key,
-// root and signature, so each is verified once. Bounded: when full it
-// starts again empty.
+// root and signature, so each is verified once: the messages of a batch
+// arrive together, and those that arrive while their root's signature
+// is being verified wait for that verification instead of repeating it.
+// Bounded: when full it starts again empty.
 type verifiedRoots struct {
 	mu   sync.Mutex
-	seen map[string]*ecdsa.PublicKey
+	seen map[string]*rootCheck
+}
+
+// rootCheck is one batch signature's verification, done once ok is set.
+type rootCheck struct {
+	key  *ecdsa.PublicKey
+	done chan struct{}
+	ok   bool
 }
 
 const maxVerifiedRoots = 4096
 
-func (v *verifiedRoots) known(key *ecdsa.PublicKey, id string) bool {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	k, ok := v.seen[id]
-	return ok && k.Equal(key)
-}
-
-func (v *verifiedRoots) add(key *ecdsa.PublicKey, id string) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.seen == nil || len(v.seen) >= maxVerifiedRoots {
-		v.seen = make(map[string]*ecdsa.PublicKey, 64)
-	}
-	v.seen[id] = key
-}
+// verifyASN1 is ecdsa.VerifyASN1, counted in a test.
+var verifyASN1 = ecdsa.VerifyASN1
 
 // verify checks a signature header (either form) over digest.
 func (v *verifiedRoots) verify(key *ecdsa.PublicKey, digest []byte, header string) bool {
@@ -231,15 +227,31 @@ func (v *verifiedRoots) verify(key *ecdsa.PublicKey, digest []byte, header strin
 	if !ok {
 		return false
 	}
+	return v.verifyRoot(key, root, sig)
+}
+
+// verifyRoot verifies a batch's signature over its root, once per key,
+// root and signature.
+func (v *verifiedRoots) verifyRoot(key *ecdsa.PublicKey, root, sig []byte) bool {
 	id := string(root) + string(sig)
-	if v.known(key, id) {
-		return true
+	v.mu.Lock()
+	if c, ok := v.seen[id]; ok {
+		v.mu.Unlock()
+		if !c.key.Equal(key) {
+			return verifyASN1(key, batchRootDigest(root), sig)
+		}
+		<-c.done
+		return c.ok
 	}
-	if !ecdsa.VerifyASN1(key, batchRootDigest(root), sig) {
-		return false
+	if v.seen == nil || len(v.seen) >= maxVerifiedRoots {
+		v.seen = make(map[string]*rootCheck, 64)
 	}
-	v.add(key, id)
-	return true
+	c := &rootCheck{key: key, done: make(chan struct{})}
+	v.seen[id] = c
+	v.mu.Unlock()
+	c.ok = verifyASN1(key, batchRootDigest(root), sig)
+	close(c.done)
+	return c.ok
 }
 
 // rootOf parses "b1;INDEX;SIZE;path" and recomputes the batch's root.

@@ -161,3 +161,61 @@ func FuzzSignatureHeader(f *testing.F) {
 		}
 	})
 }
+
+// The messages of one batch arriving together cost one verification of
+// its signature, however many check it at once; a forged one fails for
+// all of them.
+func TestBatchRootVerifiedOnce(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	leaves := make([][]byte, n)
+	for i := range leaves {
+		leaves[i] = leafHash(digestOf(fmt.Sprint("message ", i)))
+	}
+	root := merkleRoot(leaves)
+	sig, err := ecdsa.SignASN1(rand.Reader, key, batchRootDigest(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := append([]byte(nil), sig...)
+	forged[len(forged)-1] ^= 1
+
+	var calls atomic.Int32
+	defer func(f func(*ecdsa.PublicKey, []byte, []byte) bool) { verifyASN1 = f }(verifyASN1)
+	verifyASN1 = func(k *ecdsa.PublicKey, d, s []byte) bool {
+		calls.Add(1)
+		time.Sleep(5 * time.Millisecond) // the others arrive meanwhile
+		return ecdsa.VerifyASN1(k, d, s)
+	}
+	var roots verifiedRoots
+	for _, c := range []struct {
+		sig  []byte
+		want bool
+	}{{sig, true}, {forged, false}} {
+		calls.Store(0)
+		var wg sync.WaitGroup
+		var wrong atomic.Int32
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				path := merklePath(i, leaves)
+				enc := make([]string, len(path))
+				for j, h := range path {
+					enc[j] = base64.StdEncoding.EncodeToString(h)
+				}
+				h := fmt.Sprintf("%s;b1;%d;%d;%s", base64.StdEncoding.EncodeToString(c.sig), i, n, strings.Join(enc, ","))
+				if roots.verify(&key.PublicKey, digestOf(fmt.Sprint("message ", i)), h) != c.want {
+					wrong.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if wrong.Load() != 0 || calls.Load() != 1 {
+			t.Errorf("signature valid %v: %d of %d messages judged wrongly, %d verifications (want 1)", c.want, wrong.Load(), n, calls.Load())
+		}
+	}
+}
