@@ -443,9 +443,10 @@ func (a *App) notifications(ctx context.Context, cfg *config.Config) error {
 		mailer = m // a nil *SMTPMailer in the interface would not be nil
 	}
 	worker := notify.NewWorker(a.Notify, notify.WorkerConfig{Mailer: mailer, SMS: notify.NewSandboxSMS()})
-	a.Events.Subscribe(notify.Subscriber, notify.TopicDelivery, worker.Handle)
+	a.Events.SubscribePrepared(notify.Subscriber, notify.TopicDelivery, worker.Prepare, worker.Handle)
 	// Agencies' systems hear of their messages' delivery at their callback URLs.
-	a.Events.Subscribe(notify.CallbackSubscriber, notify.TopicCallback, a.Notify.CallbackHandler(nil))
+	post, recorded := a.Notify.Callbacks(nil)
+	a.Events.SubscribePrepared(notify.CallbackSubscriber, notify.TopicCallback, post, recorded)
 	// Messages queued through the API go out at once, not at the next poll.
 	a.Notify.SetOnQueued(a.Events.Notify)
 	return nil

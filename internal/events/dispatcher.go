@@ -26,6 +26,30 @@ import (
 // be idempotent; use ev.ID as the idempotency key.
 type Handler func(ctx context.Context, tx *sql.Tx, ev Event) error
 
+// A Preparer does a subscriber's work that is not the database's —
+// sending an e-mail, calling a provider — before the delivery's
+// transaction, so that no transaction is held open across network I/O
+// (on SQLite a transaction holds the one write lock, and every writer of
+// the platform would wait for a slow server). Its result reaches the
+// handler through Prepared(ctx), and the handler records it in the
+// transaction; an error counts as the handler's (retried with backoff).
+//
+// It runs at least once per delivery: again when the process stops
+// between it and the commit, or, past a lease of prepareLease, when it
+// overran and another dispatcher took the delivery over. Its effect must
+// be idempotent on the far side (an e-mail's Message-ID, an SMS key).
+type Preparer func(ctx context.Context, ev Event) (any, error)
+
+// prepareLease is how long a delivery being prepared is kept from other
+// dispatchers: longer than any preparer's own timeouts.
+const prepareLease = 5 * time.Minute
+
+type preparedKey struct{}
+
+// Prepared is what the subscription's Preparer answered for the event
+// being handled, or nil for a subscription without one.
+func Prepared(ctx context.Context) any { return ctx.Value(preparedKey{}) }
+
 // Option configures a Dispatcher.
 type Option func(*Dispatcher)
 
@@ -77,6 +101,7 @@ type Dispatcher struct {
 type subscription struct {
 	name, topic string
 	handler     Handler
+	prepare     Preparer // nil: none
 }
 
 // NewDispatcher returns a dispatcher with no subscribers. A nil logger
@@ -134,6 +159,20 @@ func (d *Dispatcher) Subscribe(name, topic string, h Handler) {
 		panic(fmt.Sprintf("events: subscriber %q registered twice", name))
 	}
 	d.subs[name] = subscription{name: name, topic: topic, handler: h}
+}
+
+// SubscribePrepared is Subscribe for a subscriber whose work outside the
+// database runs in p, before the transaction (see Preparer).
+func (d *Dispatcher) SubscribePrepared(name, topic string, p Preparer, h Handler) {
+	if p == nil {
+		panic("events: SubscribePrepared needs a preparer")
+	}
+	d.Subscribe(name, topic, h)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	sub := d.subs[name]
+	sub.prepare = p
+	d.subs[name] = sub
 }
 
 // Notify wakes Run to look for work now instead of at the next poll. Call
@@ -292,37 +331,38 @@ func (d *Dispatcher) dueSubscribers(ctx context.Context, now time.Time) (map[str
 // transaction: claim (row-locked on PostgreSQL, skipping rows another
 // dispatcher holds), savepoint, handler, then either the delivered mark or
 // — after rolling back to the savepoint — the failure and next attempt.
-// found is false when nothing was due.
+// A subscription with a preparer first leases the delivery in a short
+// transaction of its own and prepares it outside any. found is false when
+// nothing was due.
 func (d *Dispatcher) deliverOne(ctx context.Context, s subscription, now time.Time) (ok, found bool, err error) {
+	hctx, eventID, perr := ctx, int64(0), error(nil)
+	if s.prepare != nil {
+		ev, leased, err := d.lease(ctx, s, now)
+		if err != nil || !leased {
+			return false, false, err
+		}
+		prepared, err := callPreparer(ctx, s.prepare, ev)
+		if ctx.Err() != nil {
+			// Shutting down: the lease runs out and the delivery is
+			// prepared again, the attempt not counted.
+			return false, true, ctx.Err()
+		}
+		hctx, eventID, perr = context.WithValue(ctx, preparedKey{}, prepared), ev.ID, err
+		found = true // even if another dispatcher finished it meanwhile
+	}
 	err = d.db.Tx(ctx, func(tx *sql.Tx) error {
-		claim := `SELECT o.id, o.topic, o.key, o.payload, o.created_at, d.attempts
-			FROM events_deliveries d JOIN events_outbox o ON o.id = d.event_id
-			WHERE d.subscriber = $1 AND d.state = 'pending' AND d.next_attempt_at <= $2
-			ORDER BY d.event_id LIMIT 1`
-		if d.db.Engine == store.Postgres {
-			claim += ` FOR UPDATE OF d SKIP LOCKED`
-		}
-		var (
-			ev       Event
-			payload  string
-			attempts int
-		)
-		err := tx.QueryRowContext(ctx, claim, s.name, now).
-			Scan(&ev.ID, &ev.Topic, &ev.Key, &payload, &ev.CreatedAt, &attempts)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("events: claim for %s: %w", s.name, err)
+		ev, attempts, claimed, err := d.claim(ctx, tx, s, now, eventID)
+		if err != nil || !claimed {
+			return err
 		}
 		found = true
-		ev.Payload = []byte(payload)
-		ev.CreatedAt = ev.CreatedAt.UTC()
-
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT events_handler`); err != nil {
 			return err
 		}
-		herr := callHandler(ctx, s.handler, tx, ev)
+		herr := perr
+		if herr == nil {
+			herr = callHandler(hctx, s.handler, tx, ev)
+		}
 		if herr == nil {
 			_, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT events_handler`)
 			if err == nil {
@@ -347,6 +387,51 @@ func (d *Dispatcher) deliverOne(ctx context.Context, s subscription, now time.Ti
 		return d.recordFailure(ctx, tx, s, ev, attempts+1, herr)
 	})
 	return ok, found, err
+}
+
+// claim reads, in tx, the next due delivery of s — or, with eventID, that
+// delivery if it is still pending (it was leased, so not due) — locking
+// its row on PostgreSQL and skipping rows another dispatcher holds.
+func (d *Dispatcher) claim(ctx context.Context, tx *sql.Tx, s subscription, now time.Time, eventID int64) (ev Event, attempts int, found bool, err error) {
+	q := `SELECT o.id, o.topic, o.key, o.payload, o.created_at, d.attempts
+		FROM events_deliveries d JOIN events_outbox o ON o.id = d.event_id
+		WHERE d.subscriber = $1 AND d.state = 'pending' AND `
+	var arg any = eventID
+	if eventID == 0 {
+		q += `d.next_attempt_at <= $2 ORDER BY d.event_id LIMIT 1`
+		arg = now
+	} else {
+		q += `d.event_id = $2`
+	}
+	if d.db.Engine == store.Postgres {
+		q += ` FOR UPDATE OF d SKIP LOCKED`
+	}
+	var payload string
+	err = tx.QueryRowContext(ctx, q, s.name, arg).Scan(&ev.ID, &ev.Topic, &ev.Key, &payload, &ev.CreatedAt, &attempts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ev, 0, false, nil
+	}
+	if err != nil {
+		return ev, 0, false, fmt.Errorf("events: claim for %s: %w", s.name, err)
+	}
+	ev.Payload = []byte(payload)
+	ev.CreatedAt = ev.CreatedAt.UTC()
+	return ev, attempts, true, nil
+}
+
+// lease claims the next due delivery of s for prepareLease in a
+// transaction of its own, so that its preparation runs outside any.
+func (d *Dispatcher) lease(ctx context.Context, s subscription, now time.Time) (ev Event, found bool, err error) {
+	err = d.db.Tx(ctx, func(tx *sql.Tx) error {
+		ev, _, found, err = d.claim(ctx, tx, s, now, 0)
+		if err != nil || !found {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE events_deliveries SET next_attempt_at = $3 WHERE event_id = $1 AND subscriber = $2`,
+			ev.ID, s.name, d.clock().Add(prepareLease))
+		return err
+	})
+	return ev, found, err
 }
 
 func (d *Dispatcher) recordFailure(ctx context.Context, tx *sql.Tx, s subscription, ev Event, attempts int, herr error) error {
@@ -393,6 +478,15 @@ func (d *Dispatcher) clock() time.Time {
 
 // callHandler turns a handler panic into an error so one bad event cannot
 // take the dispatcher down.
+func callPreparer(ctx context.Context, p Preparer, ev Event) (v any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return p(ctx, ev)
+}
+
 func callHandler(ctx context.Context, h Handler, tx *sql.Tx, ev Event) (err error) {
 	defer func() {
 		if p := recover(); p != nil {

@@ -73,25 +73,28 @@ func (s *Service) deliveryChanged(ctx context.Context, tx *sql.Tx, id int64) err
 	})
 }
 
-// CallbackHandler is the events.Handler that POSTs a status callback to
-// the sender's URL with "Authorization: Bearer <callback_token>". Any
-// answer but 2xx (redirects included: they are not followed) or a
-// network error returns an error, so the dispatcher retries with
-// backoff. client defaults to one with CallbackTimeout; each request is
-// bounded by CallbackTimeout whatever the client.
-func (s *Service) CallbackHandler(client *http.Client) events.Handler {
+// Callbacks returns what to subscribe (events.SubscribePrepared) under
+// CallbackSubscriber: a preparer that POSTs a status callback to the
+// sender's URL with "Authorization: Bearer <callback_token>" before the
+// dispatcher's transaction — another organisation's server, however slow,
+// holds no transaction open — and a handler with nothing left to record.
+// Any answer but 2xx (redirects included: they are not followed) or a
+// network error is an error, so the dispatcher retries with backoff.
+// client defaults to one with CallbackTimeout; each request is bounded by
+// CallbackTimeout whatever the client.
+func (s *Service) Callbacks(client *http.Client) (events.Preparer, events.Handler) {
 	c := http.Client{Timeout: CallbackTimeout}
 	if client != nil {
 		c = *client
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return func(ctx context.Context, tx *sql.Tx, ev events.Event) error {
+	post := func(ctx context.Context, ev events.Event) error {
 		var p callbackEvent
 		if err := ev.Decode(&p); err != nil {
 			return err
 		}
 		var ref, url, token string
-		err := tx.QueryRowContext(ctx, `SELECT reference, callback_url, callback_token FROM notify_api_messages WHERE message_id = $1`,
+		err := s.db.QueryRowContext(ctx, `SELECT reference, callback_url, callback_token FROM notify_api_messages WHERE message_id = $1`,
 			p.MessageID).Scan(&ref, &url, &token)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && url == "" {
 			return nil
@@ -124,4 +127,7 @@ func (s *Service) CallbackHandler(client *http.Client) events.Handler {
 		}
 		return nil
 	}
+	prepare := func(ctx context.Context, ev events.Event) (any, error) { return nil, post(ctx, ev) }
+	recorded := func(context.Context, *sql.Tx, events.Event) error { return nil }
+	return prepare, recorded
 }

@@ -67,7 +67,8 @@ func (e *env) settle(t *testing.T) {
 func TestCallbacks(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db, &mailbox{}, nil)
-		e.disp.Subscribe(notify.CallbackSubscriber, notify.TopicCallback, e.svc.CallbackHandler(nil))
+		post, recorded := e.svc.Callbacks(nil)
+		e.disp.SubscribePrepared(notify.CallbackSubscriber, notify.TopicCallback, post, recorded)
 		agencyTemplates(t, e.svc)
 		api := apiServer(t, db, e.svc)
 		cb, received := callbackReceiver(t, 1)

@@ -59,7 +59,7 @@ func newEnv(t *testing.T, db *store.DB, mailer notify.Mailer, wrap func(events.H
 	if wrap != nil {
 		h = wrap(h)
 	}
-	d.Subscribe(notify.Subscriber, notify.TopicDelivery, h)
+	d.SubscribePrepared(notify.Subscriber, notify.TopicDelivery, w.Prepare, h)
 	return &env{db: db, svc: svc, worker: w, disp: d, clock: c}
 }
 

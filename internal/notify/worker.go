@@ -16,9 +16,9 @@ type Mailer interface {
 	Send(ctx context.Context, e Email) error
 }
 
-// Worker sends deliveries. Subscribe its Handle to TopicDelivery on the
-// events dispatcher: the dispatcher's retries with backoff are the
-// delivery's retries.
+// Worker sends deliveries. Subscribe its Prepare and Handle to
+// TopicDelivery on the events dispatcher (SubscribePrepared): the
+// dispatcher's retries with backoff are the delivery's retries.
 //
 // A delivery is sent at least once by the worker and at most once by the
 // receiving side: the e-mail's Message-ID and the SMS idempotency key are
@@ -82,10 +82,11 @@ func (w *Worker) MessageID(d Delivery) string {
 // Subscriber is the name to subscribe Handle under; it must not change.
 const Subscriber = "notify.worker"
 
-// Handle is the events.Handler that sends one delivery. A temporary
-// failure returns an error, so the dispatcher rolls back and retries with
-// backoff; a permanent one marks the delivery failed with the reason and
-// returns nil; a delivery older than the expiry is marked expired.
+// Handle is the events.Handler that sends one delivery, or records the
+// e-mail Prepare sent. A temporary failure returns an error, so the
+// dispatcher rolls back and retries with backoff; a permanent one marks
+// the delivery failed with the reason and returns nil; a delivery older
+// than the expiry is marked expired.
 func (w *Worker) Handle(ctx context.Context, tx *sql.Tx, ev events.Event) error {
 	var p deliveryEvent
 	if err := ev.Decode(&p); err != nil {
@@ -102,34 +103,30 @@ func (w *Worker) Handle(ctx context.Context, tx *sql.Tx, ev events.Event) error 
 		return nil
 	}
 	now := w.now().UTC().Truncate(time.Microsecond)
+	if sent, ok := events.Prepared(ctx).(emailSent); ok && sent.delivery == d.ID {
+		if sent.err != nil {
+			return w.failed(ctx, tx, d, sent.err, now)
+		}
+		return w.svc.setDeliveryState(ctx, tx, d.ID, StateSent, "", w.MessageID(*d), now)
+	}
 	if now.Sub(d.CreatedAt) > w.expiry {
 		return w.svc.setDeliveryState(ctx, tx, d.ID, StateExpired, "not sent within "+w.expiry.String(), "", now)
-	}
-	m, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM notify_messages WHERE id = $1`, d.MessageID))
-	if err != nil {
-		return fmt.Errorf("notify: load message %d: %w", d.MessageID, err)
 	}
 	state, providerID := StateSent, ""
 	switch d.Channel {
 	case ChannelEmail:
-		if w.mail == nil {
-			return errors.New("notify: no mailer configured")
-		}
-		atts, err := attachmentsOf(ctx, tx, m.ID)
-		if err != nil {
-			return err
-		}
-		err = w.mail.Send(ctx, Email{
-			MessageID: w.MessageID(*d), From: w.from, To: d.Address,
-			Subject: m.Subject, Text: m.Body, HTML: m.HTML, Attachments: atts, Date: m.CreatedAt,
-		})
-		if err != nil {
+		// Subscribed without Prepare: sent here, inside the transaction.
+		if err := w.sendEmail(ctx, tx, d); err != nil {
 			return w.failed(ctx, tx, d, err, now)
 		}
 		providerID = w.MessageID(*d)
 	case ChannelSMS:
 		if w.sms == nil {
 			return errors.New("notify: no SMS provider configured")
+		}
+		m, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM notify_messages WHERE id = $1`, d.MessageID))
+		if err != nil {
+			return fmt.Errorf("notify: load message %d: %w", d.MessageID, err)
 		}
 		res, err := w.sms.SendSMS(ctx, tx, SMS{
 			IdempotencyKey: "notify-" + strconv.FormatInt(d.ID, 10), To: d.Address, Body: m.Body,
@@ -145,6 +142,56 @@ func (w *Worker) Handle(ctx context.Context, tx *sql.Tx, ev events.Event) error 
 		return w.svc.setDeliveryState(ctx, tx, d.ID, StateFailed, "unknown channel "+d.Channel, "", now)
 	}
 	return w.svc.setDeliveryState(ctx, tx, d.ID, state, "", providerID, now)
+}
+
+// emailSent is what Prepare did with an e-mail delivery: sent, or the
+// error the mailer gave, recorded by Handle.
+type emailSent struct {
+	delivery int64
+	err      error
+}
+
+// Prepare is the events.Preparer that sends a pending e-mail delivery
+// before the dispatcher's transaction, so that the SMTP conversation holds
+// no transaction open (on SQLite, the platform's one write lock); Handle
+// then records it. A resend after a crash carries the same Message-ID.
+// Other deliveries are left to Handle.
+func (w *Worker) Prepare(ctx context.Context, ev events.Event) (any, error) {
+	var p deliveryEvent
+	if err := ev.Decode(&p); err != nil {
+		return nil, err
+	}
+	d, err := scanDelivery(w.svc.db.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM notify_deliveries WHERE id = $1`, p.DeliveryID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("notify: load delivery %d: %w", p.DeliveryID, err)
+	}
+	now := w.now().UTC().Truncate(time.Microsecond)
+	if d.State != StatePending || d.Channel != ChannelEmail || now.Sub(d.CreatedAt) > w.expiry {
+		return nil, nil
+	}
+	return emailSent{delivery: d.ID, err: w.sendEmail(ctx, w.svc.db, d)}, nil
+}
+
+// sendEmail sends delivery d's message through the mailer.
+func (w *Worker) sendEmail(ctx context.Context, q querier, d *Delivery) error {
+	if w.mail == nil {
+		return errors.New("notify: no mailer configured")
+	}
+	m, err := scanMessage(q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM notify_messages WHERE id = $1`, d.MessageID))
+	if err != nil {
+		return fmt.Errorf("notify: load message %d: %w", d.MessageID, err)
+	}
+	atts, err := attachmentsOf(ctx, q, m.ID)
+	if err != nil {
+		return err
+	}
+	return w.mail.Send(ctx, Email{
+		MessageID: w.MessageID(*d), From: w.from, To: d.Address,
+		Subject: m.Subject, Text: m.Body, HTML: m.HTML, Attachments: atts, Date: m.CreatedAt,
+	})
 }
 
 // failed records a permanent failure, or returns a temporary one for the
