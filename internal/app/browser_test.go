@@ -28,7 +28,7 @@ import (
 
 	"github.com/egov/egov/internal/app"
 	"github.com/egov/egov/internal/browsertest"
-	"github.com/egov/egov/internal/identity"
+	"github.com/egov/egov/internal/nationalid"
 )
 
 // browserPage is one page every language of which is checked in the
@@ -253,7 +253,7 @@ func signInWithDemoForm(t *testing.T, ctx context.Context, srv *httptest.Server,
 	}
 	browsertest.Open(t, ctx, srv.URL+"/auth/demo?lang=en")
 	var submit string
-	if identity.IsFIN(who) {
+	if nationalid.ValidFIN(who) {
 		if err := chromedp.Do(cctx, chromedp.SendKeys(chromedp.ID("fin"), who)); err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/egov/egov/internal/catalog"
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/lang"
+	"github.com/egov/egov/internal/nationalid"
 	"github.com/egov/egov/internal/notify"
 	"github.com/egov/egov/internal/store"
 	"github.com/egov/egov/internal/web"
@@ -750,11 +751,11 @@ func (s *Service) Serve(ctx context.Context, op Operator, desk int, fin string, 
 	if t == nil {
 		return nil, errs.E(errs.Conflict, "centers.error.no_current")
 	}
-	fin = strings.ToUpper(strings.TrimSpace(fin))
+	fin = nationalid.NormalizeFIN(fin)
 	if fin == "" {
 		fin = t.Person
 	}
-	if fin != "" && !validFIN(fin) && !strings.Contains(fin, ":") {
+	if fin != "" && !nationalid.ValidFIN(fin) && !strings.Contains(fin, ":") {
 		return nil, invalid("fin", "centers.error.fin")
 	}
 	if fin != "" && !consent {
@@ -853,18 +854,6 @@ func (s *Service) ConsentOf(ctx context.Context, ticketID int64) (*Consent, erro
 		return nil, nil
 	}
 	return &c, err
-}
-
-func validFIN(s string) bool {
-	if len(s) != 7 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 func randomToken() string {

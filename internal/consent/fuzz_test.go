@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/egov/egov/internal/nationalid"
 )
 
 // What organisations send (policies, agreements, individuals, webhooks
@@ -32,7 +34,7 @@ func FuzzValidate(f *testing.F) {
 		}
 		var i Individual
 		if json.Unmarshal([]byte(raw), &i) == nil && i.Validate() == nil {
-			if strings.EqualFold(i.ExternalIDType, ExternalIDTypeFIN) != (i.FIN != "") || i.FIN != "" && (!isFIN(i.FIN) || i.ExternalID != i.FIN) {
+			if strings.EqualFold(i.ExternalIDType, ExternalIDTypeFIN) != (i.FIN != "") || i.FIN != "" && (!nationalid.ValidFIN(i.FIN) || i.ExternalID != i.FIN) {
 				t.Fatalf("accepted individual %+v", i)
 			}
 		}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/egov/egov/internal/errs"
-	"github.com/egov/egov/internal/registry"
+	"github.com/egov/egov/internal/nationalid"
 )
 
 // Policy governs an organisation's data agreements.
@@ -240,7 +240,7 @@ func (i *Individual) Validate() error {
 	i.FIN = ""
 	if strings.EqualFold(i.ExternalIDType, ExternalIDTypeFIN) {
 		fin := strings.ToUpper(strings.TrimSpace(i.ExternalID))
-		if !isFIN(fin) {
+		if !nationalid.ValidFIN(fin) {
 			e = e.Field("externalId", "consent.error.bad_fin")
 		}
 		i.ExternalIDType, i.ExternalID, i.FIN = ExternalIDTypeFIN, fin, fin
@@ -285,5 +285,3 @@ func oneOf(v string, list []string) bool {
 	}
 	return false
 }
-
-func isFIN(s string) bool { return registry.ValidFIN(s) }

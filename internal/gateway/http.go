@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/nationalid"
 	"github.com/egov/egov/internal/web"
 )
 
@@ -101,7 +102,7 @@ func (h *HTTP) audit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := ReadFilter{FIN: q.Get("fin"), Client: q.Get("client"), Service: q.Get("service"), Purpose: q.Get("purpose")}
 	var bad errs.Validation
-	if f.FIN != "" && !IsFIN(f.FIN) {
+	if f.FIN != "" && !nationalid.ValidFIN(f.FIN) {
 		bad.Add("fin", "gateway.error.bad_fin")
 	}
 	day := func(field string) time.Time {

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/nationalid"
 )
 
 type ctxKey int
@@ -374,26 +375,13 @@ func distinctFINs(list []string) []string {
 	seen := map[string]bool{}
 	var fins []string
 	for _, f := range list {
-		f = strings.ToUpper(strings.TrimSpace(f))
-		if IsFIN(f) && !seen[f] {
+		f = nationalid.NormalizeFIN(f)
+		if nationalid.ValidFIN(f) && !seen[f] {
 			seen[f] = true
 			fins = append(fins, f)
 		}
 	}
 	return fins
-}
-
-// IsFIN reports whether s is shaped like a FIN: 7 characters A-Z, 0-9.
-func IsFIN(s string) bool {
-	if len(s) != 7 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // spec is svc's parsed OpenAPI description (full provider paths), kept

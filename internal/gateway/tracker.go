@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/egov/egov/internal/nationalid"
 )
 
 // Read is one read of a person's data through the gateway: when, which
@@ -61,7 +63,7 @@ type ReadFilter struct {
 
 // Reads lists the reads of the person fin, newest first.
 func (g *Gateway) Reads(ctx context.Context, fin string, page Page) ([]Read, error) {
-	if !IsFIN(fin) {
+	if !nationalid.ValidFIN(fin) {
 		return nil, nil
 	}
 	return g.AllReads(ctx, ReadFilter{FIN: fin, Page: page})

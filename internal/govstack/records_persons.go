@@ -3,7 +3,8 @@ package govstack
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
+
+	"github.com/egov/egov/internal/nationalid"
 )
 
 // A generic registry's schema marks the properties that hold a person's
@@ -54,7 +55,7 @@ func personsIn(content map[string]any, paths [][]string) []string {
 	at = func(v any, path []string) {
 		if len(path) == 0 {
 			if s, ok := v.(string); ok {
-				out = append(out, strings.ToUpper(strings.TrimSpace(s)))
+				out = append(out, nationalid.NormalizeFIN(s))
 			}
 			return
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/gateway"
 	"github.com/egov/egov/internal/lang"
+	"github.com/egov/egov/internal/nationalid"
 )
 
 // Registration's applications, over internal/applications. An agency's
@@ -66,9 +67,9 @@ func (s *Service) submitApplication(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	fin := strings.ToUpper(strings.TrimSpace(body.ApplicantID))
+	fin, ok := nationalid.ParseFIN(body.ApplicantID)
 	v := errs.E(errs.Invalid, "govstack.error.bad_application")
-	if !gateway.IsFIN(fin) {
+	if !ok {
 		v.Field("applicantId", "govstack.error.bad_applicant")
 	}
 	var answers map[string][]string

@@ -3,11 +3,11 @@ package govstack
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/gateway"
+	"github.com/egov/egov/internal/nationalid"
 )
 
 // personalDataUsage answers myPersonalDataUsage from the gateway's data
@@ -16,13 +16,13 @@ import (
 // registry with that code (any version) whose schema marks persons.
 func (s *Service) personalDataUsage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	fin := strings.ToUpper(q.Get("userId"))
+	fin := nationalid.NormalizeFIN(q.Get("userId"))
 	var err error
 	var reads []gateway.Read
 	code := q.Get("databaseId")
 	b := baseRegistry(code)
 	switch {
-	case !gateway.IsFIN(fin):
+	case !nationalid.ValidFIN(fin):
 		err = errs.E(errs.Invalid, "govstack.error.bad_user")
 	case b != nil:
 		reads, err = s.gw.AllReads(r.Context(), gateway.ReadFilter{FIN: fin, Service: b.service.String(), Page: gateway.Page{Limit: 500}})

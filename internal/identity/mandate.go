@@ -10,6 +10,7 @@ import (
 
 	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/nationalid"
 )
 
 // Businesses is what identity needs of the business registry: the
@@ -62,7 +63,7 @@ func (s *Service) SetBusinesses(b Businesses) { s.businesses = b }
 // every service granted, until at least the new mandate's end.
 func (s *Service) Grant(ctx context.Context, grantorFIN string, m Mandate) (*Mandate, error) {
 	var v errs.Validation
-	grantee, okGrantee := NormalizeFIN(m.GranteeFIN)
+	grantee, okGrantee := nationalid.ParseFIN(m.GranteeFIN)
 	if !okGrantee {
 		v.Add("grantee", "identity.error.fin")
 	} else if grantee == grantorFIN {

@@ -98,18 +98,6 @@ func NormalizeLogin(s string) (string, bool) {
 	return s, loginPattern.MatchString(s)
 }
 
-var finPattern = regexp.MustCompile(`^[A-Z0-9]{7}$`)
-
-// IsFIN reports whether s is already a well-formed FIN.
-func IsFIN(s string) bool { return finPattern.MatchString(s) }
-
-// NormalizeFIN uppercases and trims a FIN; ok is false when it is not
-// seven letters and digits.
-func NormalizeFIN(s string) (string, bool) {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	return s, finPattern.MatchString(s)
-}
-
 // Activity is one line of a person's activity history.
 type Activity struct {
 	At        time.Time

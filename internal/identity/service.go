@@ -16,6 +16,7 @@ import (
 	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/lang"
+	"github.com/egov/egov/internal/nationalid"
 	"github.com/egov/egov/internal/store"
 	"github.com/egov/egov/internal/web"
 )
@@ -128,7 +129,7 @@ func (s *Service) StaffAccount(ctx context.Context, login string) (*Account, err
 // PersonLanguage is the language the person with fin chose in egov, or
 // Azerbaijani for someone who has no account yet; it opens no account.
 func (s *Service) PersonLanguage(ctx context.Context, fin string) lang.Lang {
-	fin, ok := NormalizeFIN(fin)
+	fin, ok := nationalid.ParseFIN(fin)
 	if !ok {
 		return lang.AZ
 	}
@@ -145,7 +146,7 @@ func (s *Service) PersonLanguage(ctx context.Context, fin string) lang.Lang {
 // PersonAccount returns the account of the person with fin, opening one
 // from the population registry on first use.
 func (s *Service) PersonAccount(ctx context.Context, fin string) (*Account, error) {
-	fin, ok := NormalizeFIN(fin)
+	fin, ok := nationalid.ParseFIN(fin)
 	if !ok {
 		return nil, errs.E(errs.Invalid, "identity.error.fin").Field("fin", "identity.error.fin")
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/egov/egov/internal/catalog"
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/files"
-	"github.com/egov/egov/internal/identity"
 	"github.com/egov/egov/internal/lang"
+	"github.com/egov/egov/internal/nationalid"
 	"github.com/egov/egov/internal/notify"
 	"github.com/egov/egov/internal/refnum"
 	"github.com/egov/egov/internal/store"
@@ -232,7 +232,7 @@ func (s *Service) WriteToPerson(ctx context.Context, actor Actor, d Draft) (*Let
 	d.Subject, d.Text = clean(d.Subject), clean(d.Text)
 	d.Files = chosen(d.Files)
 	var v errs.Validation
-	fin, ok := identity.NormalizeFIN(d.FIN)
+	fin, ok := nationalid.ParseFIN(d.FIN)
 	person := Person{Lang: lang.Default}
 	switch {
 	case strings.TrimSpace(d.FIN) == "":

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/nationalid"
 )
 
 // Kind is what a bill is for.
@@ -156,10 +157,10 @@ func (b *Bill) Validate() error {
 	if payers != 1 || len(b.PayerSubject) > 200 {
 		v.Add("payer", "payments.error.payer")
 	}
-	if b.PayerFIN != "" && !validFIN(b.PayerFIN) {
+	if b.PayerFIN != "" && !nationalid.ValidFIN(b.PayerFIN) {
 		v.Add("payer", "payments.error.payer")
 	}
-	if b.PayerVOEN != "" && !validVOEN(b.PayerVOEN) {
+	if b.PayerVOEN != "" && !nationalid.ValidVOEN(b.PayerVOEN) {
 		v.Add("payer", "payments.error.payer")
 	}
 	if b.Agency == "" {
@@ -181,30 +182,6 @@ func (b *Bill) Validate() error {
 		v.Add("rule", "payments.error.rule")
 	}
 	return v.Err()
-}
-
-func validFIN(s string) bool {
-	if len(s) != 7 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
-func validVOEN(s string) bool {
-	if len(s) != 10 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // PaymentState is where a payment is.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/nationalid"
 )
 
 // PayoutStatus is where a payout stands.
@@ -98,7 +99,7 @@ func ValidIBAN(s string) bool {
 // it has an account, otherwise awaiting one. The same idempotency key
 // again returns the payout first created with it, unchanged.
 func (s *Service) CreatePayout(ctx context.Context, tx *sql.Tx, p Payout) (*Payout, error) {
-	p.PayeeFIN, p.IBAN = strings.ToUpper(strings.TrimSpace(p.PayeeFIN)), NormalizeIBAN(p.IBAN)
+	p.PayeeFIN, p.IBAN = nationalid.NormalizeFIN(p.PayeeFIN), NormalizeIBAN(p.IBAN)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -145,7 +146,7 @@ func (s *Service) GiveAccount(ctx context.Context, fin, number, iban string) (*P
 		if err != nil {
 			return err
 		}
-		if p.PayeeFIN != strings.ToUpper(strings.TrimSpace(fin)) {
+		if p.PayeeFIN != nationalid.NormalizeFIN(fin) {
 			return errs.E(errs.NotFound, "payments.error.not_found")
 		}
 		out, err = s.SetPayoutAccount(ctx, tx, number, iban)
@@ -157,7 +158,7 @@ func (s *Service) GiveAccount(ctx context.Context, fin, number, iban string) (*P
 // PayoutsOf lists the payouts to a person, newest first.
 func (s *Service) PayoutsOf(ctx context.Context, fin string) ([]*Payout, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+payoutColumns+` FROM payments_payouts WHERE payee_fin = $1
-		ORDER BY created_at DESC, id DESC`, strings.ToUpper(strings.TrimSpace(fin)))
+		ORDER BY created_at DESC, id DESC`, nationalid.NormalizeFIN(fin))
 	if err != nil {
 		return nil, err
 	}

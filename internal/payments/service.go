@@ -18,6 +18,7 @@ import (
 	"github.com/egov/egov/internal/audit"
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/events"
+	"github.com/egov/egov/internal/nationalid"
 	"github.com/egov/egov/internal/registry"
 	"github.com/egov/egov/internal/store"
 )
@@ -110,7 +111,7 @@ func (s *Service) now() time.Time { return dbTime(s.cfg.Now()) }
 // with an idempotency key already used returns the bill first created
 // with it, unchanged.
 func (s *Service) CreateBill(ctx context.Context, tx *sql.Tx, b Bill) (*Bill, error) {
-	b.PayerFIN, b.PayerVOEN = strings.ToUpper(strings.TrimSpace(b.PayerFIN)), strings.TrimSpace(b.PayerVOEN)
+	b.PayerFIN, b.PayerVOEN = nationalid.NormalizeFIN(b.PayerFIN), strings.TrimSpace(b.PayerVOEN)
 	b.PayerSubject = strings.TrimSpace(b.PayerSubject)
 	if b.Plate != "" {
 		b.Plate = registry.NormalizePlate(b.Plate)
@@ -179,9 +180,9 @@ func (s *Service) FindByPlate(ctx context.Context, plate string) ([]*Bill, error
 // wrong date and an unknown FIN give the same NotFound, so the form tells
 // nothing about who exists.
 func (s *Service) FindByFIN(ctx context.Context, fin string, birth time.Time) ([]*Bill, error) {
-	fin = strings.ToUpper(strings.TrimSpace(fin))
+	fin, ok := nationalid.ParseFIN(fin)
 	notFound := errs.E(errs.NotFound, "payments.find.none")
-	if !validFIN(fin) || s.cfg.BirthDate == nil {
+	if !ok || s.cfg.BirthDate == nil {
 		return nil, notFound
 	}
 	// Five wrong dates an hour for one FIN, then no more tries: the

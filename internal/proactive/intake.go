@@ -10,6 +10,7 @@ import (
 
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/events"
+	"github.com/egov/egov/internal/nationalid"
 	"github.com/egov/egov/internal/registry"
 )
 
@@ -27,7 +28,7 @@ type Event struct {
 
 // fromLife turns a registry life event into an Event.
 func fromLife(e registry.LifeEvent) (Event, error) {
-	if !slices.Contains(LifeEvents, e.Type) || e.Key == "" || !registry.ValidFIN(e.FIN) {
+	if !slices.Contains(LifeEvents, e.Type) || e.Key == "" || !nationalid.ValidFIN(e.FIN) {
 		return Event{}, errs.E(errs.Invalid, "proactive.error.event")
 	}
 	day, err := registry.ParseDate(e.Date)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/egov/egov/internal/nationalid"
 	"github.com/egov/egov/internal/registry"
 )
 
@@ -77,7 +78,7 @@ func TestGenerateUniqueAndBelievable(t *testing.T) {
 	for h := range registry.Generate(99, n, genDay) {
 		for _, p := range h.People {
 			people++
-			if !registry.ValidFIN(p.FIN) || fins[p.FIN] || reserved[p.FIN] {
+			if !nationalid.ValidFIN(p.FIN) || fins[p.FIN] || reserved[p.FIN] {
 				t.Fatalf("FIN %q invalid, repeated or reserved", p.FIN)
 			}
 			fins[p.FIN] = true
@@ -115,7 +116,7 @@ func TestGenerateUniqueAndBelievable(t *testing.T) {
 		}
 		for _, b := range h.Businesses {
 			businesses++
-			if !registry.ValidVOEN(b.VOEN) || voens[b.VOEN] || b.VOEN == registry.DemoVOEN {
+			if !nationalid.ValidVOEN(b.VOEN) || voens[b.VOEN] || b.VOEN == registry.DemoVOEN {
 				t.Fatalf("VÖEN %q invalid, repeated or reserved", b.VOEN)
 			}
 			voens[b.VOEN] = true

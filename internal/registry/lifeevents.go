@@ -7,6 +7,7 @@ import (
 
 	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/events"
+	"github.com/egov/egov/internal/nationalid"
 	"github.com/egov/egov/internal/store"
 )
 
@@ -147,8 +148,8 @@ func (r *Registry) ChangeAddress(ctx context.Context, fin string, a Address, day
 // RegisterBusiness registers a business (as AddBusiness) and publishes
 // TopicBusinessRegistered about its director.
 func (r *Registry) RegisterBusiness(ctx context.Context, b *Business) error {
-	b.VOEN = NormalizeVOEN(b.VOEN)
-	b.DirectorFIN = NormalizeFIN(b.DirectorFIN)
+	b.VOEN = nationalid.NormalizeVOEN(b.VOEN)
+	b.DirectorFIN = nationalid.NormalizeFIN(b.DirectorFIN)
 	if err := b.Validate(); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/nationalid"
 )
 
 // Sex as recorded in the population registry.
@@ -217,40 +218,6 @@ func appendDate(b []byte, t time.Time) []byte {
 		byte('0'+d/10), byte('0'+d%10))
 }
 
-// NormalizeFIN trims s and upper-cases it, the canonical form of a FIN.
-func NormalizeFIN(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
-
-// ValidFIN reports whether s is a FIN in canonical form: exactly 7
-// characters, each an upper-case Latin letter or a digit.
-func ValidFIN(s string) bool {
-	if len(s) != 7 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isUpperAlnum(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// NormalizeVOEN trims s and drops inner spaces, the canonical form of a VÖEN.
-func NormalizeVOEN(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), " ", "") }
-
-// ValidVOEN reports whether s is a VÖEN (taxpayer number) in canonical
-// form: exactly 10 digits.
-func ValidVOEN(s string) bool {
-	if len(s) != 10 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // NormalizePlate brings a number plate to its canonical form "10-AB-123":
 // it trims, upper-cases, and accepts spaces, hyphens or nothing between
 // the region code, the letters and the number ("10 ab 123", "10AB123").
@@ -346,14 +313,13 @@ func ValidVIN(s string) bool {
 	return vinCheck([]byte(s)) == s[8]
 }
 
-func isDigit(c byte) bool      { return c >= '0' && c <= '9' }
-func isUpper(c byte) bool      { return c >= 'A' && c <= 'Z' }
-func isUpperAlnum(c byte) bool { return isDigit(c) || isUpper(c) }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 // Validate checks a person's own rules; it does not check that relatives exist.
 func (p *Person) Validate() error {
 	var v errs.Validation
-	if !ValidFIN(p.FIN) {
+	if !nationalid.ValidFIN(p.FIN) {
 		v.Add("fin", "registry.error.fin_invalid")
 	}
 	if strings.TrimSpace(p.FirstName) == "" {
@@ -389,7 +355,7 @@ func (p *Person) Validate() error {
 		if l.Relation != Mother && l.Relation != Father && l.Relation != Spouse && l.Relation != Child {
 			v.Add("family", "registry.error.relation_invalid")
 		}
-		if !ValidFIN(l.FIN) || l.FIN == p.FIN {
+		if !nationalid.ValidFIN(l.FIN) || l.FIN == p.FIN {
 			v.Add("family", "registry.error.relative_invalid")
 		}
 	}
@@ -400,7 +366,7 @@ func (p *Person) Validate() error {
 // director exists.
 func (b *Business) Validate() error {
 	var v errs.Validation
-	if !ValidVOEN(b.VOEN) {
+	if !nationalid.ValidVOEN(b.VOEN) {
 		v.Add("voen", "registry.error.voen_invalid")
 	}
 	if strings.TrimSpace(b.Name) == "" {
@@ -414,7 +380,7 @@ func (b *Business) Validate() error {
 	if b.Status != Active && b.Status != Liquidated {
 		v.Add("status", "registry.error.status_invalid")
 	}
-	if !ValidFIN(b.DirectorFIN) {
+	if !nationalid.ValidFIN(b.DirectorFIN) {
 		v.Add("director_fin", "registry.error.fin_invalid")
 	}
 	if b.Founded.IsZero() {
@@ -438,7 +404,7 @@ func (v *Vehicle) Validate() error {
 	if v.Year < 1900 || v.Year > 2200 {
 		val.Add("year", "registry.error.year_invalid")
 	}
-	if !ValidFIN(v.OwnerFIN) {
+	if !nationalid.ValidFIN(v.OwnerFIN) {
 		val.Add("owner_fin", "registry.error.fin_invalid")
 	}
 	if v.InspectionDue.IsZero() {

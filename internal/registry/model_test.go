@@ -9,53 +9,6 @@ import (
 	"github.com/egov/egov/internal/registry"
 )
 
-func TestValidFIN(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want bool
-	}{
-		{"5ZQX7KA", true},
-		{"0000000", true},
-		{"ABCDEFG", true},
-		{"5zqx7ka", false}, // not canonical; NormalizeFIN first
-		{"5ZQX7K", false},
-		{"5ZQX7KAA", false},
-		{" 5ZQX7KA", false},
-		{"5ZQX-KA", false},
-		{"5ZQX7KƏ", false},
-		{"", false},
-	} {
-		if got := registry.ValidFIN(tc.in); got != tc.want {
-			t.Errorf("ValidFIN(%q) = %v, want %v", tc.in, got, tc.want)
-		}
-	}
-	if got := registry.NormalizeFIN("  5zqx7ka\t"); got != "5ZQX7KA" {
-		t.Errorf("NormalizeFIN = %q", got)
-	}
-}
-
-func TestValidVOEN(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want bool
-	}{
-		{"1700123451", true},
-		{"0000000001", true},
-		{"170012345", false},
-		{"17001234511", false},
-		{"17001234a1", false},
-		{"1700 123451", false},
-		{"", false},
-	} {
-		if got := registry.ValidVOEN(tc.in); got != tc.want {
-			t.Errorf("ValidVOEN(%q) = %v, want %v", tc.in, got, tc.want)
-		}
-	}
-	if got := registry.NormalizeVOEN(" 1700 123451 "); got != "1700123451" {
-		t.Errorf("NormalizeVOEN = %q", got)
-	}
-}
-
 func TestPlates(t *testing.T) {
 	for _, tc := range []struct {
 		in, norm string
@@ -169,21 +122,6 @@ func FuzzNormalizePlate(f *testing.F) {
 		}
 		if registry.ValidPlate(n) && len(n) != 9 {
 			t.Errorf("valid plate %q is not 9 bytes", n)
-		}
-	})
-}
-
-func FuzzValidFIN(f *testing.F) {
-	for _, s := range []string{"5ZQX7KA", "5zqx7ka", "", "ƏƏƏƏƏƏƏ", "1234567\x00"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		n := registry.NormalizeFIN(s)
-		if registry.ValidFIN(n) && (len(n) != 7 || registry.NormalizeFIN(n) != n) {
-			t.Errorf("ValidFIN(%q) but it is not a canonical 7-character FIN", n)
-		}
-		if registry.ValidFIN(s) && n != s {
-			t.Errorf("ValidFIN(%q) though it normalises to %q", s, n)
 		}
 	})
 }

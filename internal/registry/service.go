@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/nationalid"
 	"github.com/egov/egov/internal/store"
 )
 
@@ -48,8 +49,8 @@ func (r *Registry) Person(ctx context.Context, fin string) (*Person, error) {
 // for a malformed VÖEN and NotFound ("registry.error.business_not_found")
 // for an unknown one.
 func (r *Registry) Business(ctx context.Context, voen string) (*Business, error) {
-	voen = NormalizeVOEN(voen)
-	if !ValidVOEN(voen) {
+	voen = nationalid.NormalizeVOEN(voen)
+	if !nationalid.ValidVOEN(voen) {
 		return nil, errs.E(errs.Invalid, "registry.error.voen_invalid").Field("voen", "registry.error.voen_invalid")
 	}
 	found, err := queryBusinesses(ctx, r.db, `voen = $1`, voen)
@@ -102,8 +103,8 @@ func (r *Registry) VehiclesOwnedBy(ctx context.Context, fin string) ([]Vehicle, 
 }
 
 func checkFIN(fin string) (string, error) {
-	fin = NormalizeFIN(fin)
-	if !ValidFIN(fin) {
+	fin = nationalid.NormalizeFIN(fin)
+	if !nationalid.ValidFIN(fin) {
 		return "", errs.E(errs.Invalid, "registry.error.fin_invalid").Field("fin", "registry.error.fin_invalid")
 	}
 	return fin, nil
@@ -123,13 +124,13 @@ func (r *Registry) AddPerson(ctx context.Context, p *Person) error {
 // addPerson is AddPerson; then, when given, runs in the same transaction
 // once the person is stored (a life event's publication).
 func (r *Registry) addPerson(ctx context.Context, p *Person, then func(*sql.Tx) error) error {
-	p.FIN = NormalizeFIN(p.FIN)
+	p.FIN = nationalid.NormalizeFIN(p.FIN)
 	if p.Citizenship == "" {
 		p.Citizenship = CitizenshipAZE
 	}
 	p.BirthDate = Date(p.BirthDate)
 	for i := range p.Family {
-		p.Family[i].FIN = NormalizeFIN(p.Family[i].FIN)
+		p.Family[i].FIN = nationalid.NormalizeFIN(p.Family[i].FIN)
 	}
 	if err := p.Validate(); err != nil {
 		return err
@@ -161,8 +162,8 @@ func (r *Registry) addPerson(ctx context.Context, p *Person, then func(*sql.Tx) 
 // Errors: Invalid with field errors (an unknown director is
 // "registry.error.director_not_found"), Conflict "registry.error.business_exists".
 func (r *Registry) AddBusiness(ctx context.Context, b *Business) error {
-	b.VOEN = NormalizeVOEN(b.VOEN)
-	b.DirectorFIN = NormalizeFIN(b.DirectorFIN)
+	b.VOEN = nationalid.NormalizeVOEN(b.VOEN)
+	b.DirectorFIN = nationalid.NormalizeFIN(b.DirectorFIN)
 	if err := b.Validate(); err != nil {
 		return err
 	}
@@ -190,7 +191,7 @@ func (r *Registry) AddBusiness(ctx context.Context, b *Business) error {
 // when the plate or VIN is taken.
 func (r *Registry) AddVehicle(ctx context.Context, v *Vehicle) error {
 	v.Plate = NormalizePlate(v.Plate)
-	v.OwnerFIN = NormalizeFIN(v.OwnerFIN)
+	v.OwnerFIN = nationalid.NormalizeFIN(v.OwnerFIN)
 	if err := v.Validate(); err != nil {
 		return err
 	}
