@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -187,6 +188,34 @@ func TestDataTracker(t *testing.T) {
 					t.Errorf("AllReads(%+v) = %d, %v; want %d", tt.f, len(got), err, tt.want)
 				}
 			})
+		}
+
+		// A provider that names the persons itself records what it read
+		// apart from the client's purpose, and a filter by record is exact
+		// on both engines: case, "_" and the end of a prefix count.
+		pr := httptest.NewRequest("GET", "/x", nil)
+		pr.Header.Set(gateway.HeaderClient, portal.String())
+		pr.Header.Set(gateway.HeaderService, persons.String())
+		pr.Header.Set(gateway.HeaderPurpose, "benefit check")
+		if err := f.gw.RecordReads(ctx, pr, "Registration_application 7KM", []string{"2HPL4RM"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			f    gateway.ReadFilter
+			want int
+		}{
+			{gateway.ReadFilter{Record: "Registration_application 7KM"}, 1},
+			{gateway.ReadFilter{Record: "Registration_application "}, 1},
+			{gateway.ReadFilter{Record: "Registration "}, 0},
+			{gateway.ReadFilter{Record: "registration_application 7KM"}, 0},
+			{gateway.ReadFilter{Record: "Registration_application"}, 0},
+			{gateway.ReadFilter{Purpose: "application 7km"}, 1},
+			{gateway.ReadFilter{Purpose: "benefit check"}, 1},
+		} {
+			got, err := f.gw.AllReads(ctx, tt.f)
+			if err != nil || len(got) != tt.want || tt.want == 1 && (got[0].Record != "Registration_application 7KM" || got[0].Purpose != "benefit check") {
+				t.Errorf("AllReads(%+v) = %+v, %v; want %d", tt.f, got, err, tt.want)
+			}
 		}
 	}, gateway.Migrations)
 }

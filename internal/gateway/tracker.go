@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/egov/egov/internal/nationalid"
 )
@@ -25,7 +26,8 @@ type Read struct {
 	ClientSystem string // the system's name
 	Service      string // the service's identifier
 	ServiceTitle string // the registry's name
-	Purpose      string
+	Record       string // what the provider said was read ("" for a read of the FIN the request named)
+	Purpose      string // the client's X-Road-Purpose
 	UserID       string
 	XRoadID      string
 }
@@ -55,7 +57,8 @@ type ReadFilter struct {
 	FIN     string
 	Client  string // a client subsystem (or member prefix)
 	Service string
-	Purpose string // a substring of the purpose
+	Purpose string // a substring of the purpose or of the record read (an auditor's search)
+	Record  string // the record read; ending in a space, those that begin with it
 	From    time.Time
 	To      time.Time // exclusive
 	Page
@@ -87,7 +90,16 @@ func (g *Gateway) AllReads(ctx context.Context, f ReadFilter) ([]Read, error) {
 		add("r.service_id = ?", f.Service)
 	}
 	if f.Purpose != "" {
-		add("LOWER(r.purpose) LIKE ?", "%"+strings.ToLower(likeEscape(f.Purpose))+"%")
+		like := "%" + strings.ToLower(likeEscape(f.Purpose)) + "%"
+		add("(LOWER(r.purpose) LIKE ? OR LOWER(r.record) LIKE ?)", like)
+	}
+	switch {
+	case strings.HasSuffix(f.Record, " "):
+		// A prefix, compared exactly in both engines (LIKE is not: its
+		// case rules differ between them, and "_" is a wildcard).
+		add("substr(r.record, 1, "+strconv.Itoa(utf8.RuneCountInString(f.Record))+") = ?", f.Record)
+	case f.Record != "":
+		add("r.record = ?", f.Record)
 	}
 	if !f.From.IsZero() {
 		add("r.at >= ?", f.From.UTC())
@@ -96,7 +108,7 @@ func (g *Gateway) AllReads(ctx context.Context, f ReadFilter) ([]Read, error) {
 		add("r.at < ?", f.To.UTC())
 	}
 	q := `SELECT r.id, r.fin, r.at, r.client_id, COALESCE(m.name, ''), COALESCE(s.name, ''), r.service_id, COALESCE(v.title, ''),
-		r.purpose, r.user_id, r.x_road_id
+		r.record, r.purpose, r.user_id, r.x_road_id
 		FROM gateway_reads r
 		LEFT JOIN gateway_subsystems s ON s.id = r.client_id
 		LEFT JOIN gateway_members m ON m.id = s.member_id
@@ -115,7 +127,7 @@ func (g *Gateway) AllReads(ctx context.Context, f ReadFilter) ([]Read, error) {
 	for rows.Next() {
 		var r Read
 		if err := rows.Scan(&r.ID, &r.FIN, &r.At, &r.Client, &r.ClientMember, &r.ClientSystem, &r.Service, &r.ServiceTitle,
-			&r.Purpose, &r.UserID, &r.XRoadID); err != nil {
+			&r.Record, &r.Purpose, &r.UserID, &r.XRoadID); err != nil {
 			return nil, err
 		}
 		r.At = r.At.UTC()
@@ -134,8 +146,8 @@ func likeEscape(s string) string {
 // number, a record of a registry): the gateway records a read by itself
 // only when the request names the FIN. r is the request as the gateway
 // passed it to the provider, whose X-Road headers say the client, the
-// service, the exchange and the official; what says what was read and
-// goes before the client's X-Road-Purpose.
+// service, the exchange, the official and the purpose; what says what
+// was read, kept apart from the purpose the client gave.
 func (g *Gateway) RecordReads(ctx context.Context, r *http.Request, what string, fins []string) error {
 	client, err := ParseClientID(r.Header.Get(HeaderClient))
 	if err != nil {
@@ -145,15 +157,11 @@ func (g *Gateway) RecordReads(ctx context.Context, r *http.Request, what string,
 	if err != nil {
 		return fmt.Errorf("gateway: reads of a request without its service: %w", err)
 	}
-	purpose := what
-	if p := r.Header.Get(HeaderPurpose); p != "" {
-		purpose += ": " + p
-	}
 	at := now()
 	return g.db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, fin := range distinctFINs(fins) {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO gateway_reads (fin, at, client_id, service_id, purpose, user_id, x_road_id)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, fin, at, client.String(), service.String(), purpose,
+			if _, err := tx.ExecContext(ctx, `INSERT INTO gateway_reads (fin, at, client_id, service_id, record, purpose, user_id, x_road_id)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, fin, at, client.String(), service.String(), what, r.Header.Get(HeaderPurpose),
 				r.Header.Get(HeaderUserID), r.Header.Get(HeaderID)); err != nil {
 				return err
 			}

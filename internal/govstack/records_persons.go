@@ -78,9 +78,10 @@ func personsIn(content map[string]any, paths [][]string) []string {
 	return out
 }
 
-// registryPurpose is what a read of reg is recorded as: myPersonalDataUsage
-// finds a registry's reads by it.
-func registryPurpose(code, version string) string {
+// registryRecord is what a read of reg is recorded as in the data
+// tracker; myPersonalDataUsage finds a registry's reads of any version by
+// registryRecord(code, "").
+func registryRecord(code, version string) string {
 	return "Digital Registries " + code + " " + version
 }
 
@@ -95,5 +96,5 @@ func (s *Service) recordRegistryReads(r *http.Request, reg *Registry, records ..
 	for _, c := range records {
 		fins = append(fins, personsIn(c, paths)...)
 	}
-	return s.recordPersonalData(r.Context(), r, registryPurpose(reg.Code, reg.Version), fins)
+	return s.recordPersonalData(r.Context(), r, registryRecord(reg.Code, reg.Version), fins)
 }

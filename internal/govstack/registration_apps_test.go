@@ -283,7 +283,7 @@ func TestRegistrationApplications(t *testing.T) {
 			})
 		}
 		reads, err := f.gw.AllReads(ctx, gateway.ReadFilter{FIN: fin, Client: clinic.String(), Service: govstack.RegistrationService.String()})
-		if err != nil || len(reads) < 2 || !strings.Contains(reads[0].Purpose, "Registration application") && !strings.Contains(reads[1].Purpose, "Registration application") {
+		if err != nil || len(reads) < 2 || !strings.Contains(reads[0].Record, "Registration application") && !strings.Contains(reads[1].Record, "Registration application") {
 			t.Errorf("the submitter's reads in the tracker: %+v %v", reads, err)
 		}
 		if reads, _ := f.gw.AllReads(ctx, gateway.ReadFilter{FIN: fin, Client: nosy.String()}); len(reads) != 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/egov/egov/internal/gateway"
@@ -68,7 +67,8 @@ func TestRegistryPersonReadsAreTracked(t *testing.T) {
 		purposeful.header = map[string]string{gateway.HeaderPurpose: "treatment", gateway.HeaderUserID: "dr.aliyev"}
 		purposeful.call(data, clinic, "POST", "/data/patients/1.0/read", map[string]any{"query": content(map[string]any{"id": "P-1"})})
 		reads := tracked("5ZQX7KA")
-		if len(reads) != 1 || reads[0].Client != clinic.String() || reads[0].Purpose != "Digital Registries patients 1.0: treatment" ||
+		if len(reads) != 1 || reads[0].Client != clinic.String() || reads[0].Record != "Digital Registries patients 1.0" ||
+			reads[0].Purpose != "treatment" ||
 			reads[0].UserID != "dr.aliyev" {
 			t.Fatalf("after read: %+v", reads)
 		}
@@ -103,6 +103,20 @@ func TestRegistryPersonReadsAreTracked(t *testing.T) {
 			t.Errorf("%d reads of 2HPL4RM, want 2", n)
 		}
 
+		// A purpose naming another registry does not make a read one of
+		// that registry's: what was read is recorded apart from it.
+		if res := f.call(dbs, pharmacies, "POST", "/database/modify", map[string]any{"groupName": "Health", "catalogName": "Patients 2",
+			"code": "patients2", "schema": patientSchema, "readers": []string{clinic.String()}}); res.status != http.StatusOK {
+			t.Fatalf("modify: %d %s", res.status, res.body)
+		}
+		f.call(data, pharmacies, "POST", "/data/patients2/1.0/create", map[string]any{"write": content(map[string]any{"id": "Q-1", "fin": "5ZQX7KA"})})
+		spoof := *f
+		spoof.header = map[string]string{gateway.HeaderPurpose: "Digital Registries patients 1.0"}
+		spoof.call(data, clinic, "POST", "/data/patients2/1.0/read", map[string]any{"query": content(map[string]any{"id": "Q-1"})})
+		if reads := tracked("5ZQX7KA"); len(reads) != 4 || reads[0].Record != "Digital Registries patients2 1.0" {
+			t.Fatalf("the read of patients2: %+v", reads)
+		}
+
 		var usage []struct {
 			ReaderID, ReaderApplicationName, ReaderInstitutionID string
 			Refrences                                            []struct{ ReferenceID string }
@@ -129,8 +143,9 @@ func TestRegistryPersonReadsAreTracked(t *testing.T) {
 				}
 			})
 		}
-		if reads := tracked("5ZQX7KA"); !strings.HasPrefix(reads[0].Purpose, "Digital Registries patients 1.0") {
-			t.Errorf("purpose %q", reads[0].Purpose)
+		var usage2 []struct{ ID string }
+		if f.call(data, clinic, "GET", "/data/myPersonalDataUsage?userId=5ZQX7KA&databaseId=patients2", nil).json(t, &usage2); len(usage2) != 1 {
+			t.Errorf("usage of patients2 = %+v", usage2)
 		}
 	}, migrations()...)
 }

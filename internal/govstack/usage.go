@@ -28,14 +28,14 @@ func (s *Service) personalDataUsage(w http.ResponseWriter, r *http.Request) {
 		reads, err = s.gw.AllReads(r.Context(), gateway.ReadFilter{FIN: fin, Service: b.service.String(), Page: gateway.Page{Limit: 500}})
 	default:
 		// A generic registry's reads are the data API's, told apart by
-		// their purpose (records_persons.go).
+		// the record read (records_persons.go).
 		if _, err = findRegistry(r.Context(), s.db, `code = $1 ORDER BY id LIMIT 1`, code); errs.KindOf(err) == errs.NotFound {
 			err = errs.E(errs.NotFound, "govstack.error.unknown_database")
 			break
 		}
 		if err == nil {
 			reads, err = s.gw.AllReads(r.Context(), gateway.ReadFilter{FIN: fin, Service: RegistriesDataService.String(),
-				Purpose: registryPurpose(code, ""), Page: gateway.Page{Limit: 500}})
+				Record: registryRecord(code, ""), Page: gateway.Page{Limit: 500}})
 		}
 	}
 	if err == nil && len(reads) == 0 {
