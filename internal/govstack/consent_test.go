@@ -276,7 +276,8 @@ func consentTampering(t *testing.T, f *fixture, db *store.DB) {
 			{"OptIn", `UPDATE consent_records SET opt_in = FALSE WHERE id = $1`, `UPDATE consent_records SET opt_in = TRUE WHERE id = $1`},
 			{"Snapshot", `UPDATE consent_revisions SET snapshot = REPLACE(snapshot, '"optIn":true', '"optIn":false') WHERE object_id = $1`,
 				`UPDATE consent_revisions SET snapshot = REPLACE(snapshot, '"optIn":false', '"optIn":true') WHERE object_id = $1`},
-			{"Signature", `UPDATE consent_signatures SET signature = 'A' || SUBSTR(signature, 2) WHERE record_id = $1`, ``},
+			// Its first character changed (one in 64 signatures begins with A).
+			{"Signature", `UPDATE consent_signatures SET signature = CASE WHEN SUBSTR(signature, 1, 1) = 'A' THEN 'B' ELSE 'A' END || SUBSTR(signature, 2) WHERE record_id = $1`, ``},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				if _, err := db.ExecContext(ctx, c.tamper, rec.ID); err != nil {
