@@ -442,7 +442,7 @@ func (a *App) notifications(ctx context.Context, cfg *config.Config) error {
 		}
 		mailer = m // a nil *SMTPMailer in the interface would not be nil
 	}
-	worker := notify.NewWorker(a.Notify, notify.WorkerConfig{Mailer: mailer, SMS: notify.NewSandboxSMS()})
+	worker := notify.NewWorker(a.Notify, notify.WorkerConfig{Mailer: mailer, SMS: a.Notify.SandboxSMS()})
 	a.Events.SubscribePrepared(notify.Subscriber, notify.TopicDelivery, worker.Prepare, worker.Handle)
 	// Agencies' systems hear of their messages' delivery at their callback URLs.
 	post, recorded := a.Notify.Callbacks(nil)

@@ -3,8 +3,10 @@ package notify_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,6 +44,13 @@ type env struct {
 // validTemplate saved.
 func newEnv(t *testing.T, db *store.DB, mailer notify.Mailer, wrap func(events.Handler) events.Handler) *env {
 	t.Helper()
+	return newEnvSMS(t, db, mailer, nil, wrap)
+}
+
+// newEnvSMS is newEnv with the SMS provider sms makes from the sandbox.
+func newEnvSMS(t *testing.T, db *store.DB, mailer notify.Mailer, sms func(*notify.SandboxSMS) notify.SMSProvider,
+	wrap func(events.Handler) events.Handler) *env {
+	t.Helper()
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)}
 	svc := notify.New(db)
@@ -52,7 +61,11 @@ func newEnv(t *testing.T, db *store.DB, mailer notify.Mailer, wrap func(events.H
 	if _, err := svc.SaveTemplate(ctx, validTemplate()); err != nil {
 		t.Fatal(err)
 	}
-	w := notify.NewWorker(svc, notify.WorkerConfig{Mailer: mailer, From: "egov <no-reply@egov.test>", Domain: "egov.test", SMS: notify.NewSandboxSMS(), Expiry: 6 * time.Hour})
+	var provider notify.SMSProvider = svc.SandboxSMS()
+	if sms != nil {
+		provider = sms(svc.SandboxSMS())
+	}
+	w := notify.NewWorker(svc, notify.WorkerConfig{Mailer: mailer, From: "egov <no-reply@egov.test>", Domain: "egov.test", SMS: provider, Expiry: 6 * time.Hour})
 	w.SetClock(c.Now)
 	d := events.NewDispatcher(db, nil, events.WithClock(c.Now), events.WithBackoff(time.Second, time.Minute))
 	h := events.Handler(w.Handle)
@@ -285,6 +298,73 @@ func TestSMSSandbox(t *testing.T) {
 		bad, _ := e.svc.Message(ctx, "contact-code:sms:"+notify.SandboxFailPrefix+"1234:333444")
 		if d := bad.Deliveries[0]; d.State != notify.StateFailed || !strings.Contains(d.LastError, "does not exist") {
 			t.Errorf("delivery = %+v, want failed with the provider's reason", d)
+		}
+	}, migrations...)
+}
+
+// smsFunc adapts a function to notify.SMSProvider.
+type smsFunc func(context.Context, notify.SMS) (notify.SMSResult, error)
+
+func (f smsFunc) SendSMS(ctx context.Context, m notify.SMS) (notify.SMSResult, error) {
+	return f(ctx, m)
+}
+
+// The SMS provider is called outside the dispatcher's transaction: a
+// write transaction of its own goes through at once (on SQLite the
+// dispatcher's transaction would hold the one write lock for as long as
+// a remote provider took to answer). A crash after sending sends again
+// under the same idempotency key, which the provider drops: one message,
+// one provider ID.
+func TestSMSSentOutsideTheTransaction(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var calls atomic.Int32
+		var lockErr error
+		provider := func(sandbox *notify.SandboxSMS) notify.SMSProvider {
+			return smsFunc(func(ctx context.Context, m notify.SMS) (notify.SMSResult, error) {
+				calls.Add(1)
+				wctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+				defer cancel()
+				if err := db.Tx(wctx, func(tx *sql.Tx) error {
+					_, err := tx.ExecContext(wctx, `UPDATE notify_deliveries SET state = state WHERE id = 0`)
+					return err
+				}); err != nil {
+					lockErr = err
+				}
+				return sandbox.SendSMS(ctx, m)
+			})
+		}
+		var crashes atomic.Int32
+		crashOnce := func(h events.Handler) events.Handler {
+			return func(ctx context.Context, tx *sql.Tx, ev events.Event) error {
+				if crashes.Add(1) == 1 {
+					return errors.New("crash after sending")
+				}
+				return h(ctx, tx, ev)
+			}
+		}
+		e := newEnvSMS(t, db, nil, provider, crashOnce)
+		if err := db.Tx(ctx, func(tx *sql.Tx) error {
+			return e.svc.SendSecurityCode(ctx, tx, notify.Recipient{Phone: "+994501112244", Lang: lang.AZ}, notify.ChannelSMS, "555666")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		e.dispatch(t) // sends, then the handler crashes
+		e.clock.Add(time.Hour)
+		e.dispatch(t) // sends again, recorded
+		if lockErr != nil {
+			t.Errorf("the provider's own write failed, so it ran inside a transaction: %v", lockErr)
+		}
+		got, err := e.svc.SandboxMessages(ctx, "+994501112244")
+		if calls.Load() != 2 || err != nil || len(got) != 1 {
+			t.Fatalf("%d sends, sandbox holds %+v (%v); want 2 sends of one message", calls.Load(), got, err)
+		}
+		m, err := e.svc.Message(ctx, "contact-code:sms:+994501112244:555666")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := m.Deliveries[0]; d.State != notify.StateDelivered || !strings.HasPrefix(d.ProviderID, "sandbox-") {
+			t.Errorf("delivery = %+v, want delivered by the sandbox", d)
 		}
 	}, migrations...)
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/egov/egov/internal/store"
 )
 
 // SMS is one text message to send. IdempotencyKey is derived from the
@@ -27,12 +29,14 @@ type SMSResult struct {
 	State      string
 }
 
-// SMSProvider sends SMS. tx is the delivery's transaction, for an
-// in-process provider; a remote (HTTP) provider ignores it and reports
-// receipts later through Service.RecordReceipt. A final refusal is a
-// *PermanentError; any other error is retried.
+// SMSProvider sends SMS. The worker calls it outside any transaction (a
+// remote provider's round trip must not hold the platform's write lock),
+// possibly more than once for one delivery: a provider deduplicates on
+// IdempotencyKey. A remote provider reports receipts later through
+// Service.RecordReceipt. A final refusal is a *PermanentError; any other
+// error is retried.
 type SMSProvider interface {
-	SendSMS(ctx context.Context, tx *sql.Tx, m SMS) (SMSResult, error)
+	SendSMS(ctx context.Context, m SMS) (SMSResult, error)
 }
 
 // SandboxFailPrefix: numbers starting with it are refused permanently by
@@ -40,29 +44,31 @@ type SMSProvider interface {
 const SandboxFailPrefix = "+99400000"
 
 // SandboxSMS is the built-in provider: nothing leaves the process. Each
-// message is a row of notify_sms_sandbox, written in the delivery's
-// transaction, with a unique idempotency key — the provider-side
-// deduplication — and is reported delivered at once.
+// message is a row of notify_sms_sandbox, written on its own as a remote
+// provider would accept it, with a unique idempotency key — the
+// provider-side deduplication — and is reported delivered at once.
 type SandboxSMS struct {
+	db  *store.DB
 	now func() time.Time
 }
 
-// NewSandboxSMS returns the sandbox provider.
-func NewSandboxSMS() *SandboxSMS { return &SandboxSMS{now: time.Now} }
+// SandboxSMS returns the sandbox provider, keeping its messages in the
+// service's database.
+func (s *Service) SandboxSMS() *SandboxSMS { return &SandboxSMS{db: s.db, now: time.Now} }
 
 // SendSMS records m, or finds the record of an earlier send with the same
 // key.
-func (p *SandboxSMS) SendSMS(ctx context.Context, tx *sql.Tx, m SMS) (SMSResult, error) {
+func (p *SandboxSMS) SendSMS(ctx context.Context, m SMS) (SMSResult, error) {
 	if strings.HasPrefix(m.To, SandboxFailPrefix) {
 		return SMSResult{}, &PermanentError{Reason: "sandbox: number " + m.To + " does not exist"}
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx,
+	err := p.db.QueryRowContext(ctx,
 		`INSERT INTO notify_sms_sandbox (idempotency_key, to_number, body, status, created_at)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
 		m.IdempotencyKey, m.To, m.Body, StateDelivered, p.now().UTC().Truncate(time.Microsecond)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = tx.QueryRowContext(ctx,
+		err = p.db.QueryRowContext(ctx,
 			`SELECT id FROM notify_sms_sandbox WHERE idempotency_key = $1`, m.IdempotencyKey).Scan(&id)
 	}
 	if err != nil {

@@ -82,11 +82,15 @@ func (w *Worker) MessageID(d Delivery) string {
 // Subscriber is the name to subscribe Handle under; it must not change.
 const Subscriber = "notify.worker"
 
-// Handle is the events.Handler that sends one delivery, or records the
-// e-mail Prepare sent. A temporary failure returns an error, so the
-// dispatcher rolls back and retries with backoff; a permanent one marks
-// the delivery failed with the reason and returns nil; a delivery older
-// than the expiry is marked expired.
+// Handle is the events.Handler that records what Prepare did with a
+// delivery. A temporary failure returns an error, so the dispatcher
+// rolls back and retries with backoff (Prepare sends again, with the
+// same identity); a permanent one marks the delivery failed with the
+// reason and returns nil; a delivery older than the expiry is marked
+// expired. Handle never sends: a network round trip inside the
+// dispatcher's transaction would hold the write lock, and the SMS
+// sandbox writes on its own connection, which on SQLite would wait for
+// that very lock.
 func (w *Worker) Handle(ctx context.Context, tx *sql.Tx, ev events.Event) error {
 	var p deliveryEvent
 	if err := ev.Decode(&p); err != nil {
@@ -103,59 +107,33 @@ func (w *Worker) Handle(ctx context.Context, tx *sql.Tx, ev events.Event) error 
 		return nil
 	}
 	now := w.now().UTC().Truncate(time.Microsecond)
-	if sent, ok := events.Prepared(ctx).(emailSent); ok && sent.delivery == d.ID {
-		if sent.err != nil {
-			return w.failed(ctx, tx, d, sent.err, now)
+	res, ok := events.Prepared(ctx).(sendOutcome)
+	if !ok || res.delivery != d.ID {
+		if now.Sub(d.CreatedAt) > w.expiry {
+			return w.svc.setDeliveryState(ctx, tx, d.ID, StateExpired, "not sent within "+w.expiry.String(), "", now)
 		}
-		return w.svc.setDeliveryState(ctx, tx, d.ID, StateSent, "", w.MessageID(*d), now)
+		return fmt.Errorf("notify: delivery %d was not prepared: subscribe Worker.Prepare with Handle", d.ID)
 	}
-	if now.Sub(d.CreatedAt) > w.expiry {
-		return w.svc.setDeliveryState(ctx, tx, d.ID, StateExpired, "not sent within "+w.expiry.String(), "", now)
+	if res.err != nil {
+		return w.failed(ctx, tx, d, res.err, now)
 	}
-	state, providerID := StateSent, ""
-	switch d.Channel {
-	case ChannelEmail:
-		// Subscribed without Prepare: sent here, inside the transaction.
-		if err := w.sendEmail(ctx, tx, d); err != nil {
-			return w.failed(ctx, tx, d, err, now)
-		}
-		providerID = w.MessageID(*d)
-	case ChannelSMS:
-		if w.sms == nil {
-			return errors.New("notify: no SMS provider configured")
-		}
-		m, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM notify_messages WHERE id = $1`, d.MessageID))
-		if err != nil {
-			return fmt.Errorf("notify: load message %d: %w", d.MessageID, err)
-		}
-		res, err := w.sms.SendSMS(ctx, tx, SMS{
-			IdempotencyKey: "notify-" + strconv.FormatInt(d.ID, 10), To: d.Address, Body: m.Body,
-		})
-		if err != nil {
-			return w.failed(ctx, tx, d, err, now)
-		}
-		providerID = res.ProviderID
-		if res.State == StateDelivered {
-			state = StateDelivered
-		}
-	default:
-		return w.svc.setDeliveryState(ctx, tx, d.ID, StateFailed, "unknown channel "+d.Channel, "", now)
-	}
-	return w.svc.setDeliveryState(ctx, tx, d.ID, state, "", providerID, now)
+	return w.svc.setDeliveryState(ctx, tx, d.ID, res.state, "", res.providerID, now)
 }
 
-// emailSent is what Prepare did with an e-mail delivery: sent, or the
-// error the mailer gave, recorded by Handle.
-type emailSent struct {
-	delivery int64
-	err      error
+// sendOutcome is what sending a delivery gave: the state and the
+// provider's identity for it, or the error, recorded by Handle.
+type sendOutcome struct {
+	delivery   int64
+	state      string
+	providerID string
+	err        error
 }
 
-// Prepare is the events.Preparer that sends a pending e-mail delivery
-// before the dispatcher's transaction, so that the SMTP conversation holds
-// no transaction open (on SQLite, the platform's one write lock); Handle
-// then records it. A resend after a crash carries the same Message-ID.
-// Other deliveries are left to Handle.
+// Prepare is the events.Preparer that sends a pending delivery before the
+// dispatcher's transaction, so that neither the SMTP conversation nor an
+// SMS provider's round trip holds a transaction open (on SQLite, the
+// platform's one write lock); Handle then records the outcome. A resend
+// after a crash carries the same Message-ID or idempotency key.
 func (w *Worker) Prepare(ctx context.Context, ev events.Event) (any, error) {
 	var p deliveryEvent
 	if err := ev.Decode(&p); err != nil {
@@ -169,22 +147,54 @@ func (w *Worker) Prepare(ctx context.Context, ev events.Event) (any, error) {
 		return nil, fmt.Errorf("notify: load delivery %d: %w", p.DeliveryID, err)
 	}
 	now := w.now().UTC().Truncate(time.Microsecond)
-	if d.State != StatePending || d.Channel != ChannelEmail || now.Sub(d.CreatedAt) > w.expiry {
-		return nil, nil
+	if d.State != StatePending || now.Sub(d.CreatedAt) > w.expiry {
+		return nil, nil // Handle records the expiry
 	}
-	return emailSent{delivery: d.ID, err: w.sendEmail(ctx, w.svc.db, d)}, nil
+	return w.send(ctx, d), nil
+}
+
+// send sends delivery d on its channel.
+func (w *Worker) send(ctx context.Context, d *Delivery) sendOutcome {
+	out := sendOutcome{delivery: d.ID, state: StateSent}
+	switch d.Channel {
+	case ChannelEmail:
+		out.err = w.sendEmail(ctx, d)
+		out.providerID = w.MessageID(*d)
+	case ChannelSMS:
+		res, err := w.sendSMS(ctx, d)
+		out.err, out.providerID = err, res.ProviderID
+		if res.State == StateDelivered {
+			out.state = StateDelivered
+		}
+	default:
+		out.err = &PermanentError{Reason: "unknown channel " + d.Channel}
+	}
+	return out
+}
+
+// sendSMS sends delivery d's message through the SMS provider, keyed by
+// the delivery so that a resend is dropped by the provider.
+func (w *Worker) sendSMS(ctx context.Context, d *Delivery) (SMSResult, error) {
+	if w.sms == nil {
+		return SMSResult{}, errors.New("notify: no SMS provider configured")
+	}
+	m, err := scanMessage(w.svc.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM notify_messages WHERE id = $1`, d.MessageID))
+	if err != nil {
+		return SMSResult{}, fmt.Errorf("notify: load message %d: %w", d.MessageID, err)
+	}
+	return w.sms.SendSMS(ctx, SMS{IdempotencyKey: "notify-" + strconv.FormatInt(d.ID, 10), To: d.Address, Body: m.Body})
 }
 
 // sendEmail sends delivery d's message through the mailer.
-func (w *Worker) sendEmail(ctx context.Context, q querier, d *Delivery) error {
+func (w *Worker) sendEmail(ctx context.Context, d *Delivery) error {
 	if w.mail == nil {
 		return errors.New("notify: no mailer configured")
 	}
-	m, err := scanMessage(q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM notify_messages WHERE id = $1`, d.MessageID))
+	m, err := scanMessage(w.svc.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM notify_messages WHERE id = $1`, d.MessageID))
 	if err != nil {
 		return fmt.Errorf("notify: load message %d: %w", d.MessageID, err)
 	}
-	atts, err := attachmentsOf(ctx, q, m.ID)
+	atts, err := attachmentsOf(ctx, w.svc.db, m.ID)
 	if err != nil {
 		return err
 	}
