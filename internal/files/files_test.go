@@ -3,8 +3,10 @@ package files_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"maps"
@@ -562,6 +564,96 @@ func FuzzCleanName(f *testing.F) {
 		}
 		if again := files.CleanName(out); again != out {
 			t.Fatalf("CleanName not idempotent: %q -> %q -> %q", in, out, again)
+		}
+	})
+}
+
+// Releasing an owner's uploads leaves content someone else uploaded too;
+// Sweep deletes the rest, row and blob, once.
+func TestReleaseAndSweep(t *testing.T) {
+	run(t, func(t *testing.T, db *store.DB, s *files.Store, dir string) {
+		ctx := context.Background()
+		only := unique(pdf, dir+"only")
+		shared := unique(pdf, dir+"shared")
+		owner, other := "evisa:release-"+dir, "evisa:keeps-"+dir
+		mine, err := s.Put(ctx, "photo.pdf", bytes.NewReader(only), files.DefaultLimits, owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		both, err := s.Put(ctx, "scan.pdf", bytes.NewReader(shared), files.DefaultLimits, owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Put(ctx, "scan.pdf", bytes.NewReader(shared), files.DefaultLimits, other); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Tx(ctx, func(tx *sql.Tx) error { return s.Release(ctx, tx, owner) }); err != nil {
+			t.Fatal(err)
+		}
+		if s.Owned(ctx, mine.ID, owner) || s.Owned(ctx, both.ID, owner) || !s.Owned(ctx, both.ID, other) {
+			t.Error("ownership after release is wrong")
+		}
+		n, err := s.Sweep(ctx, 100)
+		if err != nil || n != 1 {
+			t.Fatalf("Sweep = %d, %v; want 1 file deleted", n, err)
+		}
+		if _, err := s.Get(ctx, mine.ID); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("released file: %v, want not found", err)
+		}
+		if count(t, db, `SELECT COUNT(*) FROM files WHERE id = $1`, mine.ID) != 0 {
+			t.Error("released file's row (and database blob) kept")
+		}
+		if dir != "" {
+			if _, err := os.Stat(filepath.Join(dir, mine.ID[:2], mine.ID[2:4], mine.ID)); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("released blob still on disk: %v", err)
+			}
+		}
+		rc, _, err := s.Open(ctx, both.ID)
+		if err != nil {
+			t.Fatalf("shared file: %v", err)
+		}
+		rc.Close()
+		if n, err := s.Sweep(ctx, 100); err != nil || n != 0 {
+			t.Errorf("second Sweep = %d, %v; want nothing", n, err)
+		}
+	})
+}
+
+// A Put of released content racing Sweep never loses the file: either
+// the Put comes first and the file stays, or it waits and stores the blob
+// again.
+func TestSweepRacingPut(t *testing.T) {
+	run(t, func(t *testing.T, db *store.DB, s *files.Store, dir string) {
+		ctx := context.Background()
+		for i := range 20 {
+			content := unique(pdf, fmt.Sprintf("%srace%d", dir, i))
+			first := fmt.Sprintf("evisa:first-%s-%d", dir, i)
+			if _, err := s.Put(ctx, "a.pdf", bytes.NewReader(content), files.DefaultLimits, first); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Tx(ctx, func(tx *sql.Tx) error { return s.Release(ctx, tx, first) }); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			var f files.File
+			var putErr, sweepErr error
+			wg.Go(func() {
+				f, putErr = s.Put(ctx, "b.pdf", bytes.NewReader(content), files.DefaultLimits, "account:race")
+			})
+			wg.Go(func() { _, sweepErr = s.Sweep(ctx, 100) })
+			wg.Wait()
+			if putErr != nil || sweepErr != nil {
+				t.Fatalf("round %d: put %v, sweep %v", i, putErr, sweepErr)
+			}
+			rc, _, err := s.Open(ctx, f.ID)
+			if err != nil {
+				t.Fatalf("round %d: the new upload's file is lost: %v", i, err)
+			}
+			got, _ := io.ReadAll(rc)
+			rc.Close()
+			if !bytes.Equal(got, content) {
+				t.Fatalf("round %d: content differs", i)
+			}
 		}
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/egov/egov/internal/errs"
+	"github.com/egov/egov/internal/store"
 )
 
 // ErrCorrupt is wrapped by Open's error when stored content no longer
@@ -106,11 +107,22 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, lim Limits, o
 		blob = content
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
+		// The no-op update locks a row that exists, so that Sweep cannot
+		// delete it, or its blob, until this upload is in (or waits for
+		// Sweep to finish, and then inserts the row again).
 		if _, err := tx.ExecContext(ctx,
 			`INSERT INTO files (id, type, size, created_at, content) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (id) DO NOTHING`,
+			ON CONFLICT (id) DO UPDATE SET size = files.size`,
 			f.ID, f.Type, f.Size, f.Created, blob); err != nil {
 			return err
+		}
+		if s.dir != "" {
+			// A Sweep that ran between writeBlob and the lock took the blob.
+			if _, err := os.Stat(s.path(f.ID)); errors.Is(err, os.ErrNotExist) {
+				if err := s.writeBlob(f.ID, content); err != nil {
+					return err
+				}
+			}
 		}
 		if blob != nil {
 			// The blob may be known from a time the store kept blobs on disk.
@@ -128,6 +140,100 @@ func (s *Store) Put(ctx context.Context, name string, r io.Reader, lim Limits, o
 		return File{}, fmt.Errorf("files: put %s: %w", f.ID, err)
 	}
 	return f, nil
+}
+
+// Release forgets owner's uploads in tx, the caller's transaction (the
+// deletion of what they belonged to). Content that no other upload holds
+// is left to Sweep, which deletes it for good.
+func (s *Store) Release(ctx context.Context, tx *sql.Tx, owner string) error {
+	if owner == "" {
+		return errors.New("files: release: no owner")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO file_orphans (file_id)
+		SELECT DISTINCT u.file_id FROM file_uploads u WHERE u.owner = $1
+		AND NOT EXISTS (SELECT 1 FROM file_uploads o WHERE o.file_id = u.file_id AND o.owner <> $1)
+		ON CONFLICT (file_id) DO NOTHING`, owner); err != nil {
+		return fmt.Errorf("files: release %s: %w", owner, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM file_uploads WHERE owner = $1`, owner); err != nil {
+		return fmt.Errorf("files: release %s: %w", owner, err)
+	}
+	return nil
+}
+
+// Sweep deletes up to limit released files that no upload holds any
+// more, with their blobs, and reports how many it deleted. Each goes in a
+// transaction of its own that holds the file's row while its blob is
+// moved aside, so that a Put of the same content either comes first (and
+// the file stays) or waits and writes the blob again.
+func (s *Store) Sweep(ctx context.Context, limit int) (int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT file_id FROM file_orphans ORDER BY file_id LIMIT $1`, limit)
+	if err != nil {
+		return 0, fmt.Errorf("files: sweep: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("files: sweep: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("files: sweep: %w", err)
+	}
+	deleted := 0
+	for _, id := range ids {
+		gone, err := s.sweepOne(ctx, id)
+		if err != nil {
+			return deleted, err
+		}
+		if gone {
+			deleted++
+		}
+	}
+	return deleted, nil
+}
+
+// sweepOne deletes file id if no upload holds it; either way it is no
+// longer an orphan.
+func (s *Store) sweepOne(ctx context.Context, id string) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("files: sweep %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM file_orphans WHERE file_id = $1`, id); err != nil {
+		return false, fmt.Errorf("files: sweep %s: %w", id, err)
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM files WHERE id = $1
+		AND NOT EXISTS (SELECT 1 FROM file_uploads WHERE file_id = $1)`, id)
+	if err != nil {
+		// An upload that came meanwhile holds it (PostgreSQL's foreign key).
+		if store.IsForeignKeyViolation(err) {
+			tx.Rollback()
+			_, err = s.db.ExecContext(ctx, `DELETE FROM file_orphans WHERE file_id = $1`, id)
+			return false, err
+		}
+		return false, fmt.Errorf("files: sweep %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 || !validID(id) || s.dir == "" {
+		return n > 0, tx.Commit()
+	}
+	// Moved aside while the row is held, removed once the deletion is
+	// committed, put back if it is not.
+	blob, trash := s.path(id), s.path(id)+".deleted"
+	if err := os.Rename(blob, trash); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return false, fmt.Errorf("files: sweep %s: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		os.Rename(trash, blob)
+		return false, fmt.Errorf("files: sweep %s: %w", id, err)
+	}
+	os.Remove(trash)
+	return true, nil
 }
 
 // Get returns a file's metadata, named as it was first uploaded.

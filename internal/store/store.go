@@ -187,6 +187,19 @@ func IsUniqueViolation(err error) bool {
 	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "constraint failed: UNIQUE")
 }
 
+// IsForeignKeyViolation reports whether err is a foreign-key violation on
+// either engine: a row still referenced, or a reference to a missing one.
+func IsForeignKeyViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	var coded interface{ SQLState() string }
+	if errors.As(err, &coded) {
+		return coded.SQLState() == "23503"
+	}
+	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
+
 // redact drops the password from a database URL before it is shown.
 func redact(url string) string {
 	at := strings.LastIndex(url, "@")
