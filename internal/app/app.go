@@ -539,6 +539,10 @@ func (a *App) housekeeping(ctx context.Context, interval time.Duration) {
 			a.Logger.Warn("issue documents of approved applications", "err", err)
 		}
 		a.evisaHousekeeping(ctx)
+		// After the purges above, which release what they uploaded.
+		if _, err := a.Files.Sweep(ctx, 1000); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("sweep released files", "err", err)
+		}
 		if err := a.Notify.PruneRates(ctx); err != nil && ctx.Err() == nil {
 			a.Logger.Warn("prune notification rates", "err", err)
 		}

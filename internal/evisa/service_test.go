@@ -35,6 +35,7 @@ func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 type fixture struct {
 	svc   *evisa.Service
+	files *files.Store
 	db    *store.DB
 	clock *clock
 	pay   *payments.Service
@@ -59,9 +60,10 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	// Paying at the acquirer is payments' own test; here bills are marked paid.
 	pay := payments.New(db, payments.Config{Provider: &payments.HTTPProvider{BaseURL: "http://127.0.0.1:1"}, SigningKey: make([]byte, 32), WebhookSecret: make([]byte, 32),
 		BaseURL: "https://egov.test", Now: c.now})
-	svc := evisa.New(db, evisa.Config{Files: files.NewStore(db.DB, t.TempDir(), files.SignatureScanner{}), Notify: n,
+	store := files.NewStore(db.DB, t.TempDir(), files.SignatureScanner{})
+	svc := evisa.New(db, evisa.Config{Files: store, Notify: n,
 		Documents: docs, Payments: pay, WatchList: []evisa.WatchEntry{{Name: "Məmmədov Elçin", Reason: "WL-7"}}, Now: c.now})
-	return &fixture{svc: svc, db: db, clock: c, pay: pay}
+	return &fixture{svc: svc, files: store, db: db, clock: c, pay: pay}
 }
 
 func tripForm(speed string) evisa.ApplicationForm {
