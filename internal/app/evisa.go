@@ -43,7 +43,7 @@ func (a *App) evisaHousekeeping(ctx context.Context) {
 	if _, _, err := a.EVisa.Housekeep(ctx); err != nil && ctx.Err() == nil {
 		a.Logger.Warn("e-visa housekeeping", "err", err)
 	}
-	if _, err := a.EVisa.PurgeDrafts(ctx, 500); err != nil && ctx.Err() == nil {
-		a.Logger.Warn("purge e-visa drafts", "err", err)
+	if _, err := a.EVisa.PurgeUnfinished(ctx, 500); err != nil && ctx.Err() == nil {
+		a.Logger.Warn("purge unfinished e-visa applications", "err", err)
 	}
 }

@@ -7,21 +7,25 @@ import (
 	"time"
 )
 
-// DraftRetention is how long an application that was never submitted is
-// kept, passport details and photos included: whoever started it has
-// the link for that long to come back and finish.
+// DraftRetention is how long an application that was never finished is
+// kept, passport details and photos included: a draft from when it was
+// started (whoever started it has the link for that long to come back),
+// an application that lapsed unpaid from when it was sent (its page says
+// so meanwhile).
 const DraftRetention = 30 * 24 * time.Hour
 
-// PurgeDrafts deletes up to limit applications left as drafts for longer
-// than DraftRetention, with their travellers, and releases their photos
-// (files.Store.Sweep deletes those no one else uploaded). Each goes in a
-// transaction of its own, and only if it is still a draft then.
-func (s *Service) PurgeDrafts(ctx context.Context, limit int) (int, error) {
+// PurgeUnfinished deletes up to limit drafts and lapsed applications
+// older than DraftRetention, with their travellers, and releases their
+// photos (files.Store.Sweep deletes those no one else uploaded). Each
+// goes in a transaction of its own, and only if its status is unchanged
+// then. The lapsed application's cancelled bill stays with payments.
+func (s *Service) PurgeUnfinished(ctx context.Context, limit int) (int, error) {
+	cutoff := s.now().Add(-DraftRetention)
 	rows, err := s.db.QueryContext(ctx, `SELECT id, number FROM evisa_applications
-		WHERE status = $1 AND created_at < $2 ORDER BY created_at LIMIT $3`,
-		StatusDraft, s.now().Add(-DraftRetention), limit)
+		WHERE status = $1 AND created_at < $2 OR status = $3 AND submitted_at < $2 ORDER BY id LIMIT $4`,
+		StatusDraft, cutoff, StatusExpired, limit)
 	if err != nil {
-		return 0, fmt.Errorf("evisa: drafts to purge: %w", err)
+		return 0, fmt.Errorf("evisa: applications to purge: %w", err)
 	}
 	type draft struct {
 		id     int64
@@ -32,21 +36,21 @@ func (s *Service) PurgeDrafts(ctx context.Context, limit int) (int, error) {
 		var d draft
 		if err := rows.Scan(&d.id, &d.number); err != nil {
 			rows.Close()
-			return 0, fmt.Errorf("evisa: drafts to purge: %w", err)
+			return 0, fmt.Errorf("evisa: applications to purge: %w", err)
 		}
 		drafts = append(drafts, d)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("evisa: drafts to purge: %w", err)
+		return 0, fmt.Errorf("evisa: applications to purge: %w", err)
 	}
 	purged := 0
 	for _, d := range drafts {
 		done := false
 		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-			// Locks the row, and skips an application submitted meanwhile.
-			res, err := tx.ExecContext(ctx, `UPDATE evisa_applications SET status = status WHERE id = $1 AND status = $2`,
-				d.id, StatusDraft)
+			// Locks the row, and skips a draft submitted meanwhile.
+			res, err := tx.ExecContext(ctx, `UPDATE evisa_applications SET status = status
+				WHERE id = $1 AND (status = $2 OR status = $3)`, d.id, StatusDraft, StatusExpired)
 			if err != nil {
 				return err
 			}
@@ -66,7 +70,7 @@ func (s *Service) PurgeDrafts(ctx context.Context, limit int) (int, error) {
 			return nil
 		})
 		if err != nil {
-			return purged, fmt.Errorf("evisa: purge draft %s: %w", d.number, err)
+			return purged, fmt.Errorf("evisa: purge %s: %w", d.number, err)
 		}
 		if done {
 			purged++
@@ -75,5 +79,11 @@ func (s *Service) PurgeDrafts(ctx context.Context, limit int) (int, error) {
 	return purged, nil
 }
 
-// PurgeAt is when PurgeDrafts deletes a, if it is still a draft then.
-func (a *Application) PurgeAt() time.Time { return a.CreatedAt.Add(DraftRetention) }
+// PurgeAt is when PurgeUnfinished deletes a, if it is still a draft, or
+// lapsed, then.
+func (a *Application) PurgeAt() time.Time {
+	if a.Status == StatusExpired && a.SubmitAt != nil {
+		return a.SubmitAt.Add(DraftRetention)
+	}
+	return a.CreatedAt.Add(DraftRetention)
+}

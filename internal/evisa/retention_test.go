@@ -11,13 +11,14 @@ import (
 	"github.com/egov/egov/internal/storetest"
 )
 
-// A draft nobody submitted goes after DraftRetention, its travellers and
-// passport photo with it; submitted applications and recent drafts stay.
+// A draft nobody submitted, and an application that lapsed unpaid, go
+// after DraftRetention, their travellers and passport photos with them;
+// a paid application and a recent draft stay.
 func TestDraftsPurged(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
-		draft := func(entry string, face evisa.Photo) (string, string) {
+		draft := func(entry, passport string, face evisa.Photo) (string, string) {
 			t.Helper()
 			trip := tripForm("standard")
 			trip.EntryDate = entry
@@ -25,27 +26,41 @@ func TestDraftsPurged(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, photoID, err := f.svc.AddPerson(ctx, token, smithForm(), face)
+			person := smithForm()
+			person.Number = passport
+			_, photoID, err := f.svc.AddPerson(ctx, token, person, face)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return token, photoID
 		}
-		abandoned, abandonedPhoto := draft("2026-12-01", evisa.Photo{Name: "face.png", Content: encoded(t, "png", 300, 401)})
-		submitted, submittedPhoto := draft("2026-12-01", photo(t))
-		if _, err := f.svc.Submit(ctx, submitted); err != nil {
+		abandoned, abandonedPhoto := draft("2026-12-01", "500000001", evisa.Photo{Name: "face.png", Content: encoded(t, "png", 300, 401)})
+		lapsed, lapsedPhoto := draft("2026-12-01", "500000003", evisa.Photo{Name: "face.png", Content: encoded(t, "png", 300, 403)})
+		if _, err := f.svc.Submit(ctx, lapsed); err != nil {
 			t.Fatal(err)
 		}
+		submitted, submittedPhoto := draft("2026-12-01", "500000002", photo(t))
+		a, err := f.svc.Submit(ctx, submitted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.markPaid(t, a)
+		f.clock.set(start.Add(49 * time.Hour))
+		if n, _, err := f.svc.Housekeep(ctx); err != nil || n != 1 {
+			t.Fatalf("Housekeep: %d lapsed, %v", n, err)
+		}
 		f.clock.set(start.Add(20 * 24 * time.Hour))
-		recent, _ := draft("2027-01-10", evisa.Photo{Name: "face.png", Content: encoded(t, "png", 300, 402)})
+		recent, _ := draft("2027-01-10", "500000004", evisa.Photo{Name: "face.png", Content: encoded(t, "png", 300, 402)})
 
 		f.clock.set(start.Add(evisa.DraftRetention + time.Hour))
-		n, err := f.svc.PurgeDrafts(ctx, 100)
-		if err != nil || n != 1 {
-			t.Fatalf("PurgeDrafts = %d, %v; want the abandoned draft only", n, err)
+		n, err := f.svc.PurgeUnfinished(ctx, 100)
+		if err != nil || n != 2 {
+			t.Fatalf("PurgeUnfinished = %d, %v; want the abandoned draft and the lapsed application", n, err)
 		}
-		if _, err := f.svc.ByToken(ctx, abandoned); errs.KindOf(err) != errs.NotFound {
-			t.Errorf("abandoned draft: %v, want not found", err)
+		for _, token := range []string{abandoned, lapsed} {
+			if _, err := f.svc.ByToken(ctx, token); errs.KindOf(err) != errs.NotFound {
+				t.Errorf("purged application: %v, want not found", err)
+			}
 		}
 		if count(t, db, `SELECT COUNT(*) FROM evisa_people p WHERE NOT EXISTS
 			(SELECT 1 FROM evisa_applications a WHERE a.id = p.application_id)`) != 0 {
@@ -56,17 +71,19 @@ func TestDraftsPurged(t *testing.T) {
 				t.Errorf("kept application: %+v, %v", a, err)
 			}
 		}
-		if swept, err := f.files.Sweep(ctx, 100); err != nil || swept != 1 {
-			t.Errorf("Sweep = %d, %v; want the abandoned photo", swept, err)
+		if swept, err := f.files.Sweep(ctx, 100); err != nil || swept != 2 {
+			t.Errorf("Sweep = %d, %v; want the two purged photos", swept, err)
 		}
-		if _, err := f.files.Get(ctx, abandonedPhoto); errs.KindOf(err) != errs.NotFound {
-			t.Errorf("abandoned photo: %v, want deleted", err)
+		for _, id := range []string{abandonedPhoto, lapsedPhoto} {
+			if _, err := f.files.Get(ctx, id); errs.KindOf(err) != errs.NotFound {
+				t.Errorf("purged photo: %v, want deleted", err)
+			}
 		}
 		if _, err := f.files.Get(ctx, submittedPhoto); err != nil {
 			t.Errorf("submitted photo: %v", err)
 		}
-		if n, err := f.svc.PurgeDrafts(ctx, 100); err != nil || n != 0 {
-			t.Errorf("second PurgeDrafts = %d, %v; want nothing", n, err)
+		if n, err := f.svc.PurgeUnfinished(ctx, 100); err != nil || n != 0 {
+			t.Errorf("second PurgeUnfinished = %d, %v; want nothing", n, err)
 		}
 	}, migrations...)
 }
