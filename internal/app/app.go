@@ -337,6 +337,9 @@ func (a *App) Seed(ctx context.Context) (int, error) {
 	if err := a.Gateway.SeedDemo(ctx); err != nil {
 		return added, err
 	}
+	if err := a.EVisa.SeedWatchList(ctx); err != nil {
+		return added, err
+	}
 	for _, m := range demoStaff {
 		// One argon2id hash of the demo password serves every demo
 		// account: hashing it seven times would slow every start.

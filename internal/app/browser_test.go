@@ -148,6 +148,7 @@ var browserPages = []browserPage{
 	{path: "/e-visa/status"},
 	{path: "/e-visa/apply/no-such-token", status: http.StatusNotFound},
 	{path: "/office/e-visa", as: "migration.operator"},
+	{path: "/office/e-visa/watch-list", as: "migration.operator"},
 	{path: "/office/e-visa", as: "dim.operator", status: http.StatusForbidden},
 	{path: "/border", as: "border.officer"},
 	{path: "/border/overstays", as: "border.officer"},

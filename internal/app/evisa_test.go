@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -150,6 +151,38 @@ func TestBrowserEVisa(t *testing.T) {
 		t.Fatalf("not issued: %s", w.text("main"))
 	}
 	visa := strings.TrimSpace(regexp.MustCompile(`Visa number\s*([0-9A-Z]{9})`).FindStringSubmatch(w.text("main"))[1])
+
+	// The watch list: a wrong year is refused beside its field with what
+	// was typed kept; the entry is then listed, and removed again.
+	w.accessible("watch list", 200, browsertest.Open(t, ctx, srv.URL+"/office/e-visa/watch-list?lang=en"))
+	w.fill("#name", "Əliyev Tural")
+	w.fill("#birth_year", "19x9")
+	w.fill("#reason", "WL-2026-0099")
+	addEntry := `form[action="/office/e-visa/watch-list"] button[type="submit"]`
+	w.accessible("watch entry with a bad year", http.StatusUnprocessableEntity, w.click(addEntry))
+	if n := browsertest.Count(t, ctx, ".error-summary a[href='#birth_year']"); n != 1 {
+		t.Error("no error summary linking to the year of birth")
+	}
+	if name, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("name"))); err != nil || name != "Əliyev Tural" {
+		t.Errorf("the name typed was lost: %q, %v", name, err)
+	}
+	w.setValue("#birth_year", "1989")
+	w.accessible("watch entry added", 200, w.click(addEntry))
+	if !strings.Contains(w.text("main table"), "WL-2026-0099") {
+		t.Fatalf("the entry is not listed: %s", w.text("main"))
+	}
+	entries, err := a.EVisa.WatchEntries(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Reason == "WL-2026-0099" {
+			w.accessible("watch entry removed", 200, w.click(fmt.Sprintf(`form[action="/office/e-visa/watch-list/%d/remove"] button`, e.ID)))
+		}
+	}
+	if strings.Contains(w.text("main table"), "WL-2026-0099") {
+		t.Errorf("the removed entry is still listed: %s", w.text("main table"))
+	}
 
 	// The visa arrives by e-mail, as a PDF.
 	if _, err := a.Events.DispatchOnce(bg); err != nil {

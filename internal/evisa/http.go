@@ -55,6 +55,9 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.HandleFunc("GET /office/e-visa", migrationOfficials, h.queue)
 	rt.HandleFunc("GET /office/e-visa/people/{id}", migrationOfficials, h.person)
 	rt.HandleFunc("POST /office/e-visa/people/{id}/decide", migrationOfficials, h.decide)
+	rt.HandleFunc("GET /office/e-visa/watch-list", migrationOfficials, h.watchList)
+	rt.HandleFunc("POST /office/e-visa/watch-list", migrationOfficials, h.addWatchEntry)
+	rt.HandleFunc("POST /office/e-visa/watch-list/{id}/remove", migrationOfficials, h.removeWatchEntry)
 
 	rt.HandleFunc("GET /border", borderOfficers, h.border)
 	rt.HandleFunc("POST /border/check", borderOfficers, h.check)

@@ -35,16 +35,15 @@ type Config struct {
 	Payments  *payments.Service
 	Calendar  *workdays.Calendar // default: workdays.Default()
 	Fees      Fees               // default: DefaultFees()
-	WatchList []WatchEntry       // default: DefaultWatchList()
+	WatchList []WatchEntry       // what SeedWatchList adds; default: DefaultWatchList()
 	Logger    *slog.Logger
 	Now       func() time.Time
 }
 
 // Service runs e-visas from application to the border.
 type Service struct {
-	db    *store.DB
-	cfg   Config
-	watch *WatchList
+	db  *store.DB
+	cfg Config
 }
 
 // New builds the service.
@@ -64,7 +63,7 @@ func New(db *store.DB, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{db: db, cfg: cfg, watch: NewWatchList(cfg.WatchList)}
+	return &Service{db: db, cfg: cfg}
 }
 
 // now is the clock at the precision both engines keep.
@@ -310,7 +309,11 @@ func (s *Service) check(ctx context.Context, q querier, p *Person, now time.Time
 	if used {
 		flags = append(flags, "passport_in_use")
 	}
-	for _, e := range s.watch.Match(p.FullName(), p.BirthDate.Year()) {
+	watch, err := watchList(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range watch.Match(p.FullName(), p.BirthDate.Year()) {
 		flags = append(flags, "watchlist:"+e.Reason)
 	}
 	return flags, nil

@@ -63,6 +63,9 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	store := files.NewStore(db.DB, t.TempDir(), files.SignatureScanner{})
 	svc := evisa.New(db, evisa.Config{Files: store, Notify: n,
 		Documents: docs, Payments: pay, WatchList: []evisa.WatchEntry{{Name: "Məmmədov Elçin", Reason: "WL-7"}}, Now: c.now})
+	if err := svc.SeedWatchList(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return &fixture{svc: svc, files: store, db: db, clock: c, pay: pay}
 }
 

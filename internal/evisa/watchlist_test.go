@@ -1,9 +1,14 @@
 package evisa_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 
+	"github.com/egov/egov/internal/errs"
 	"github.com/egov/egov/internal/evisa"
+	"github.com/egov/egov/internal/store"
+	"github.com/egov/egov/internal/storetest"
 )
 
 // One name in Azerbaijani Latin, an English passport's spelling and
@@ -94,4 +99,53 @@ func FuzzSkeleton(f *testing.F) {
 			t.Fatalf("%q does not sound like itself", name)
 		}
 	})
+}
+
+// Officials keep the watch list: a bad entry is refused field by field,
+// a reference is listed once, every change is audited, and an
+// application paid after an addition is checked against it; one paid
+// after the removal is not.
+func TestWatchListKept(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		_, err := f.svc.AddWatchEntry(ctx, operator, "  ", "1890", strings.Repeat("x", 65))
+		fields := errs.As(err).Fields
+		if fields["name"] != "evisa.error.watch_name" || fields["birth_year"] != "evisa.error.watch_birth_year" || fields["reason"] != "evisa.error.watch_reason" {
+			t.Fatalf("bad entry: %v", err)
+		}
+		if _, err := f.svc.AddWatchEntry(ctx, operator, "Smith", "", "WL-7"); errs.As(err).Fields["reason"] != "evisa.error.watch_reason_taken" {
+			t.Fatalf("a reference listed twice: %v", err)
+		}
+		e, err := f.svc.AddWatchEntry(ctx, operator, "  Smith   John ", "1982", " WL-2026-0042 ")
+		if err != nil || e.Name != "Smith John" || e.BirthYear != 1982 || e.Reason != "WL-2026-0042" {
+			t.Fatalf("AddWatchEntry = %+v, %v", e, err)
+		}
+		list, err := f.svc.WatchEntries(ctx)
+		if err != nil || len(list) != 2 || list[1].Reason != "WL-2026-0042" || list[1].AddedBy != operator.Subject {
+			t.Fatalf("WatchEntries = %+v, %v", list, err)
+		}
+		flagsOf := func(passport string) []string {
+			t.Helper()
+			p := smithForm()
+			p.Number = passport
+			a := f.applyAndPay(t, "standard", p)
+			return a.People[0].Flags
+		}
+		if got := flagsOf("500000010"); len(got) != 1 || got[0] != "watchlist:WL-2026-0042" {
+			t.Errorf("flags after the addition: %v", got)
+		}
+		if err := f.svc.RemoveWatchEntry(ctx, operator, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.RemoveWatchEntry(ctx, operator, e.ID); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("removing twice: %v", err)
+		}
+		if got := flagsOf("500000011"); len(got) != 0 {
+			t.Errorf("flags after the removal: %v", got)
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM audit_log WHERE action IN ('evisa.watchlist.add', 'evisa.watchlist.remove')`); n != 2 {
+			t.Errorf("%d audited changes, want 2", n)
+		}
+	}, migrations...)
 }
