@@ -26,7 +26,11 @@ type ListedEntry struct {
 
 // WatchEntries lists the watch list by name.
 func (s *Service) WatchEntries(ctx context.Context) ([]ListedEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name, birth_year, reason, added_by, added_at
+	return listWatchEntries(ctx, s.db)
+}
+
+func listWatchEntries(ctx context.Context, q querier) ([]ListedEntry, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, name, birth_year, reason, added_by, added_at
 		FROM evisa_watch_entries ORDER BY name, id`)
 	if err != nil {
 		return nil, fmt.Errorf("evisa: watch list: %w", err)
@@ -46,23 +50,15 @@ func (s *Service) WatchEntries(ctx context.Context) ([]ListedEntry, error) {
 
 // watchList is the list the checks match against, as it is in q now.
 func watchList(ctx context.Context, q querier) (*WatchList, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name, birth_year, reason FROM evisa_watch_entries`)
+	listed, err := listWatchEntries(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("evisa: watch list: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var list []WatchEntry
-	for rows.Next() {
-		var e WatchEntry
-		if err := rows.Scan(&e.Name, &e.BirthYear, &e.Reason); err != nil {
-			return nil, fmt.Errorf("evisa: watch list: %w", err)
-		}
-		list = append(list, e)
+	entries := make([]WatchEntry, len(listed))
+	for i, e := range listed {
+		entries[i] = e.WatchEntry
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("evisa: watch list: %w", err)
-	}
-	return NewWatchList(list), nil
+	return NewWatchList(entries), nil
 }
 
 // Limits of a watch-list entry's fields.

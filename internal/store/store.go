@@ -176,28 +176,32 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 // either engine, so callers can turn a duplicate into a conflict or treat an
 // idempotent replay as done.
 func IsUniqueViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	var coded interface{ SQLState() string }
-	if errors.As(err, &coded) {
-		return coded.SQLState() == "23505"
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "constraint failed: UNIQUE")
+	return isViolation(err, "23505", "UNIQUE constraint failed", "constraint failed: UNIQUE")
 }
 
 // IsForeignKeyViolation reports whether err is a foreign-key violation on
 // either engine: a row still referenced, or a reference to a missing one.
 func IsForeignKeyViolation(err error) bool {
+	return isViolation(err, "23503", "FOREIGN KEY constraint failed")
+}
+
+// isViolation reports whether err carries PostgreSQL's SQLSTATE state or,
+// from SQLite, one of its messages.
+func isViolation(err error, state string, sqliteMessages ...string) bool {
 	if err == nil {
 		return false
 	}
 	var coded interface{ SQLState() string }
 	if errors.As(err, &coded) {
-		return coded.SQLState() == "23503"
+		return coded.SQLState() == state
 	}
-	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+	msg := err.Error()
+	for _, m := range sqliteMessages {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // redact drops the password from a database URL before it is shown.
