@@ -476,24 +476,23 @@ func (d *Dispatcher) clock() time.Time {
 	return d.now().UTC().Truncate(time.Microsecond)
 }
 
-// callHandler turns a handler panic into an error so one bad event cannot
-// take the dispatcher down.
+// callPreparer and callHandler turn a panic into an error so one bad
+// event cannot take the dispatcher down.
 func callPreparer(ctx context.Context, p Preparer, ev Event) (v any, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-		}
-	}()
+	defer recoverInto(&err)
 	return p(ctx, ev)
 }
 
 func callHandler(ctx context.Context, h Handler, tx *sql.Tx, ev Event) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
-		}
-	}()
+	defer recoverInto(&err)
 	return h(ctx, tx, ev)
+}
+
+// recoverInto, deferred, sets *err to a recovered panic with its stack.
+func recoverInto(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+	}
 }
 
 // Prune deletes events created more than olderThan ago that every current

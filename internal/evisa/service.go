@@ -282,8 +282,12 @@ func (s *Service) MarkPaid(ctx context.Context, tx *sql.Tx, number, bill string)
 	if n, _ := res.RowsAffected(); n != 1 {
 		return nil // paid in another transaction
 	}
+	watch, err := watchList(ctx, tx)
+	if err != nil {
+		return err
+	}
 	for _, p := range a.People {
-		flags, err := s.check(ctx, tx, p, now)
+		flags, err := s.check(ctx, tx, watch, p, now)
 		if err != nil {
 			return err
 		}
@@ -299,8 +303,8 @@ func (s *Service) MarkPaid(ctx context.Context, tx *sql.Tx, number, bill string)
 }
 
 // check runs the automated checks on a person: the passport is not used
-// by another pending or valid visa, and the name is not on the watch list.
-func (s *Service) check(ctx context.Context, q querier, p *Person, now time.Time) ([]string, error) {
+// by another pending or valid visa, and the name is not on watch.
+func (s *Service) check(ctx context.Context, q querier, watch *WatchList, p *Person, now time.Time) ([]string, error) {
 	flags := []string{}
 	used, err := passportInUse(ctx, q, p.Nationality, p.Number, p.ApplicationID, now)
 	if err != nil {
@@ -308,10 +312,6 @@ func (s *Service) check(ctx context.Context, q querier, p *Person, now time.Time
 	}
 	if used {
 		flags = append(flags, "passport_in_use")
-	}
-	watch, err := watchList(ctx, q)
-	if err != nil {
-		return nil, err
 	}
 	for _, e := range watch.Match(p.FullName(), p.BirthDate.Year()) {
 		flags = append(flags, "watchlist:"+e.Reason)

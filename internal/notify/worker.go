@@ -153,15 +153,20 @@ func (w *Worker) Prepare(ctx context.Context, ev events.Event) (any, error) {
 	return w.send(ctx, d), nil
 }
 
-// send sends delivery d on its channel.
+// send sends delivery d's message on its channel.
 func (w *Worker) send(ctx context.Context, d *Delivery) sendOutcome {
 	out := sendOutcome{delivery: d.ID, state: StateSent}
+	m, err := scanMessage(w.svc.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM notify_messages WHERE id = $1`, d.MessageID))
+	if err != nil {
+		out.err = fmt.Errorf("notify: load message %d: %w", d.MessageID, err)
+		return out
+	}
 	switch d.Channel {
 	case ChannelEmail:
-		out.err = w.sendEmail(ctx, d)
+		out.err = w.sendEmail(ctx, d, m)
 		out.providerID = w.MessageID(*d)
 	case ChannelSMS:
-		res, err := w.sendSMS(ctx, d)
+		res, err := w.sendSMS(ctx, d, m)
 		out.err, out.providerID = err, res.ProviderID
 		if res.State == StateDelivered {
 			out.state = StateDelivered
@@ -172,27 +177,20 @@ func (w *Worker) send(ctx context.Context, d *Delivery) sendOutcome {
 	return out
 }
 
-// sendSMS sends delivery d's message through the SMS provider, keyed by
-// the delivery so that a resend is dropped by the provider.
-func (w *Worker) sendSMS(ctx context.Context, d *Delivery) (SMSResult, error) {
+// sendSMS sends m through the SMS provider, keyed by delivery d so that a
+// resend is dropped by the provider.
+func (w *Worker) sendSMS(ctx context.Context, d *Delivery, m *Sent) (SMSResult, error) {
 	if w.sms == nil {
 		return SMSResult{}, errors.New("notify: no SMS provider configured")
-	}
-	m, err := scanMessage(w.svc.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM notify_messages WHERE id = $1`, d.MessageID))
-	if err != nil {
-		return SMSResult{}, fmt.Errorf("notify: load message %d: %w", d.MessageID, err)
 	}
 	return w.sms.SendSMS(ctx, SMS{IdempotencyKey: "notify-" + strconv.FormatInt(d.ID, 10), To: d.Address, Body: m.Body})
 }
 
-// sendEmail sends delivery d's message through the mailer.
-func (w *Worker) sendEmail(ctx context.Context, d *Delivery) error {
+// sendEmail sends m, with its attachments, through the mailer as
+// delivery d.
+func (w *Worker) sendEmail(ctx context.Context, d *Delivery, m *Sent) error {
 	if w.mail == nil {
 		return errors.New("notify: no mailer configured")
-	}
-	m, err := scanMessage(w.svc.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM notify_messages WHERE id = $1`, d.MessageID))
-	if err != nil {
-		return fmt.Errorf("notify: load message %d: %w", d.MessageID, err)
 	}
 	atts, err := attachmentsOf(ctx, w.svc.db, m.ID)
 	if err != nil {
