@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -142,8 +143,25 @@ func openGateway(ctx context.Context, cfg *config.Config, logger *slog.Logger, c
 		db.Close()
 		return nil, nil, err
 	}
+	if confPath != "" && db.Engine == store.SQLite {
+		// What a server that stopped left in its journal is indexed
+		// first. While it runs, it holds the journal, and the tables
+		// hold all but its last moments.
+		switch err := g.OpenJournal(ctx, filepath.Join(cfg.DataDir, journalFile)); {
+		case errors.Is(err, gateway.ErrJournalBusy):
+		case err != nil:
+			db.Close()
+			return nil, nil, err
+		default:
+			return g, func() { g.CloseJournal(); db.Close() }, nil
+		}
+	}
 	return g, func() { db.Close() }, nil
 }
+
+// journalFile is the message log's journal of a standalone security
+// server on SQLite, in its data directory.
+const journalFile = "gateway-journal"
 
 func pprofMux() http.Handler {
 	mux := http.NewServeMux()
@@ -204,6 +222,18 @@ func gatewayServe(ctx context.Context, cfg *config.Config, logger *slog.Logger, 
 		return err
 	}
 	g := gateway.New(db, logger)
+	if db.Engine == store.SQLite {
+		// This process alone writes its log: a journal spares SQLite a
+		// transaction per batch (gateway.OpenJournal).
+		if err := g.OpenJournal(ctx, filepath.Join(cfg.DataDir, journalFile)); err != nil {
+			return err
+		}
+		defer func() {
+			if err := g.CloseJournal(); err != nil {
+				logger.Error("gateway: closing the message log's journal", "err", err)
+			}
+		}()
+	}
 	if err := conf.Apply(ctx, g); err != nil {
 		return err
 	}

@@ -43,6 +43,9 @@ type HeadSignature struct {
 
 // Evidence returns the signed record of the message at seq.
 func (g *Gateway) Evidence(ctx context.Context, seq int64) (*Evidence, error) {
+	if err := g.flushLog(ctx); err != nil {
+		return nil, err
+	}
 	m, err := scanMessage(g.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM gateway_messages WHERE seq = $1`, seq))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.E(errs.NotFound, "gateway.error.unknown_message")

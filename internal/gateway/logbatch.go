@@ -36,8 +36,10 @@ type logEntry struct {
 
 // logBatcher writes the log's entries in batches (see above).
 type logBatcher struct {
-	batch batcher[*logEntry]
-	db    *store.DB
+	batch   batcher[*logEntry]
+	db      *store.DB
+	journal *journal    // set by OpenJournal: batches are appended to it
+	busy    func() bool // whether other exchanges are under way
 
 	// The writer keeps a connection of the pool between batches, with its
 	// statements prepared on it: preparing them per batch was a quarter
@@ -55,11 +57,19 @@ type logBatcher struct {
 var logIdle = time.Second
 
 func newLogBatcher(g *Gateway) *logBatcher {
-	b := &logBatcher{db: g.db}
+	b := &logBatcher{db: g.db, busy: g.othersInFlight}
 	b.batch = batcher[*logEntry]{max: maxBatch, window: logWindow, busy: g.othersInFlight,
 		flush: func(batch []*logEntry) { b.write(context.Background(), batch) }}
 	return b
 }
+
+const (
+	insertMessageSQL = `INSERT INTO gateway_messages (seq, at, x_road_id, request_id, client_id, service_id, method,
+		user_id, purpose, issue, status, error_type, request_hash, response_hash, prev_hash, hash, request_body, response_body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`
+	insertReadSQL = `INSERT INTO gateway_reads (fin, at, client_id, service_id, purpose, user_id, x_road_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`
+)
 
 // logConn is the writer's connection and its prepared statements.
 type logConn struct {
@@ -90,11 +100,8 @@ func openLogConn(ctx context.Context, db *store.DB) (*logConn, error) {
 		{&c.rollback, "ROLLBACK"},
 		// The head's row lock serialises writers across replicas.
 		{&c.moveHead, `UPDATE gateway_message_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash`},
-		{&c.insertMessage, `INSERT INTO gateway_messages (seq, at, x_road_id, request_id, client_id, service_id, method,
-			user_id, purpose, issue, status, error_type, request_hash, response_hash, prev_hash, hash, request_body, response_body)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`},
-		{&c.insertRead, `INSERT INTO gateway_reads (fin, at, client_id, service_id, purpose, user_id, x_road_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`},
+		{&c.insertMessage, insertMessageSQL},
+		{&c.insertRead, insertReadSQL},
 		{&c.setHead, `UPDATE gateway_message_head SET hash = $1 WHERE id = 1`},
 	} {
 		stmt, err := conn.PrepareContext(ctx, p.query)
@@ -145,6 +152,20 @@ func (b *logBatcher) write(ctx context.Context, batch []*logEntry) {
 
 // commit writes batch in one transaction on the writer's connection.
 func (b *logBatcher) commit(ctx context.Context, batch []*logEntry) error {
+	if b.journal != nil {
+		if err := b.journal.append(batch); err != nil {
+			return err
+		}
+		if !b.busy() {
+			// Under light load there is nothing to gather: the exchanges
+			// go into the tables before they are answered, so that what
+			// reads them next, even from another process, finds them.
+			// (Should indexing fail, the entries are journalled and the
+			// indexer tries again.)
+			b.journal.flush(ctx)
+		}
+		return nil
+	}
 	c, err := b.take(ctx)
 	if err != nil {
 		return err
@@ -229,24 +250,31 @@ func appendEntries(ctx context.Context, c *logConn, batch []*logEntry) error {
 		return fmt.Errorf("gateway: message log head: %w", err)
 	}
 	at := now()
-	insert, read := c.insertMessage, c.insertRead
 	for i, e := range batch {
 		m := e.msg
 		m.Seq, m.At, m.PrevHash = last-n+1+int64(i), at, prev
 		m.Hash = MessageHash(m)
-		if _, err := insert.ExecContext(ctx, m.Seq, m.At, m.XRoadID, m.RequestID, m.Client, m.Service, m.Method, m.UserID, m.Purpose, m.Issue,
-			m.Status, m.ErrorType, m.RequestHash, m.ResponseHash, m.PrevHash, m.Hash, e.bodies[0], e.bodies[1]); err != nil {
-			return fmt.Errorf("gateway: log message %d: %w", m.Seq, err)
-		}
-		for _, fin := range e.fins {
-			if _, err := read.ExecContext(ctx, fin, m.At, m.Client, m.Service, m.Purpose, m.UserID, m.XRoadID); err != nil {
-				return err
-			}
+		if err := insertEntry(ctx, c.insertMessage, c.insertRead, m, e); err != nil {
+			return err
 		}
 		prev = m.Hash
 	}
 	_, err := c.setHead.ExecContext(ctx, prev)
 	return err
+}
+
+// insertEntry writes the message m, e's, and the reads it recorded.
+func insertEntry(ctx context.Context, insert, read *sql.Stmt, m Message, e *logEntry) error {
+	if _, err := insert.ExecContext(ctx, m.Seq, m.At, m.XRoadID, m.RequestID, m.Client, m.Service, m.Method, m.UserID, m.Purpose, m.Issue,
+		m.Status, m.ErrorType, m.RequestHash, m.ResponseHash, m.PrevHash, m.Hash, e.bodies[0], e.bodies[1]); err != nil {
+		return fmt.Errorf("gateway: log message %d: %w", m.Seq, err)
+	}
+	for _, fin := range e.fins {
+		if _, err := read.ExecContext(ctx, fin, m.At, m.Client, m.Service, m.Purpose, m.UserID, m.XRoadID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // othersInFlight reports whether enough exchanges besides the caller's

@@ -74,6 +74,9 @@ func appendNetstring[S string | []byte](buf []byte, s S) []byte {
 
 // Messages returns logged exchanges with the given X-Road-Id.
 func (g *Gateway) Messages(ctx context.Context, xRoadID string) ([]Message, error) {
+	if err := g.flushLog(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := g.db.QueryContext(ctx, `SELECT `+messageColumns+` FROM gateway_messages WHERE x_road_id = $1 ORDER BY seq`, xRoadID)
 	if err != nil {
 		return nil, err
@@ -195,6 +198,9 @@ func headDigest(seq int64, hash string) []byte {
 // signature covers every message up to its seq, so however many messages
 // arrive between two calls, signing costs one operation.
 func (g *Gateway) SignHead(ctx context.Context) (int64, error) {
+	if err := g.flushLog(ctx); err != nil {
+		return 0, err
+	}
 	g.signMu.Lock()
 	defer g.signMu.Unlock()
 	k, err := g.signingKey(ctx)
@@ -266,6 +272,9 @@ type VerifyReport struct {
 // chain has at its seq and verifies under its key. The first problem is a
 // *BrokenError.
 func (g *Gateway) Verify(ctx context.Context) (VerifyReport, error) {
+	if err := g.flushLog(ctx); err != nil {
+		return VerifyReport{}, err
+	}
 	var rep VerifyReport
 	var headSeq int64
 	var headHash string

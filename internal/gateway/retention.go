@@ -28,6 +28,9 @@ type Anchor struct {
 // heads among them) and moves the anchor to the last one deleted, in one
 // transaction. It answers how many messages it deleted.
 func (g *Gateway) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
+	if err := g.flushLog(ctx); err != nil {
+		return 0, err
+	}
 	g.signMu.Lock()
 	defer g.signMu.Unlock()
 	k, err := g.signingKey(ctx)
@@ -136,6 +139,9 @@ type Bodies struct {
 // the secret they were sealed under. A message logged without bodies is
 // an errs.NotFound.
 func (g *Gateway) MessageBodies(ctx context.Context, seq int64) (*Bodies, error) {
+	if err := g.flushLog(ctx); err != nil {
+		return nil, err
+	}
 	var requestID, req, resp string
 	err := g.db.QueryRowContext(ctx, `SELECT request_id, request_body, response_body FROM gateway_messages WHERE seq = $1`, seq).
 		Scan(&requestID, &req, &resp)

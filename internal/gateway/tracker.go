@@ -74,6 +74,9 @@ func (g *Gateway) Reads(ctx context.Context, fin string, page Page) ([]Read, err
 
 // AllReads lists reads for an auditor, newest first.
 func (g *Gateway) AllReads(ctx context.Context, f ReadFilter) ([]Read, error) {
+	if err := g.flushLog(ctx); err != nil {
+		return nil, err
+	}
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
