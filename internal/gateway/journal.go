@@ -57,6 +57,9 @@ const journalTruncateAt = 4 << 20
 // reader is waiting.
 var indexDelay = 20 * time.Millisecond
 
+// maxPending bounds the exchanges journalled but not yet indexed.
+const maxPending = 1 << 16
+
 // maxIndexBatch bounds one indexing transaction.
 const maxIndexBatch = 2048
 
@@ -195,6 +198,9 @@ func (j *journal) append(batch []*logEntry) error {
 		return errors.New("gateway: the message log's journal is closed")
 	case j.broken != nil:
 		return j.broken
+	case len(j.pending) >= maxPending:
+		// The indexer has been failing: refuse rather than hold more.
+		return fmt.Errorf("gateway: the message log's indexer is %d exchanges behind", len(j.pending))
 	}
 	at := now()
 	seq, prev := j.seq, j.hash
