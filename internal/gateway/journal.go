@@ -57,8 +57,9 @@ const journalTruncateAt = 4 << 20
 // reader is waiting.
 var indexDelay = 20 * time.Millisecond
 
-// maxPending bounds the exchanges journalled but not yet indexed.
-const maxPending = 1 << 16
+// maxPending bounds the exchanges journalled but not yet indexed: past
+// it, exchanges wait for the indexer (or fail while it fails).
+var maxPending = 4096
 
 // maxIndexBatch bounds one indexing transaction.
 const maxIndexBatch = 2048
@@ -192,6 +193,17 @@ func (j *journal) recover(ctx context.Context) error {
 // durable; the indexer puts them in the tables.
 func (j *journal) append(batch []*logEntry) error {
 	j.mu.Lock()
+	for len(j.pending) >= maxPending && j.err == nil && j.f != nil {
+		// The indexer is behind: wait for it rather than hold more.
+		moved := j.moved
+		j.mu.Unlock()
+		select {
+		case j.hurry <- struct{}{}:
+		default:
+		}
+		<-moved
+		j.mu.Lock()
+	}
 	defer j.mu.Unlock()
 	switch {
 	case j.f == nil:
@@ -199,8 +211,8 @@ func (j *journal) append(batch []*logEntry) error {
 	case j.broken != nil:
 		return j.broken
 	case len(j.pending) >= maxPending:
-		// The indexer has been failing: refuse rather than hold more.
-		return fmt.Errorf("gateway: the message log's indexer is %d exchanges behind", len(j.pending))
+		// The indexer is failing: refuse rather than hold more.
+		return fmt.Errorf("gateway: the message log's indexer is %d exchanges behind: %w", len(j.pending), j.err)
 	}
 	at := now()
 	seq, prev := j.seq, j.hash

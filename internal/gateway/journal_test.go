@@ -140,10 +140,11 @@ func TestJournalOwnedAndChecked(t *testing.T) {
 
 // Exchanges logged concurrently through the journal, with readers and
 // the head's signer at work meanwhile, all reach the tables, once each,
-// in one unbroken chain; closing indexes what is pending.
+// in one unbroken chain, waiting for the indexer when it is behind;
+// closing indexes what is pending.
 func TestJournalUnderConcurrentLoad(t *testing.T) {
-	defer func(d time.Duration) { indexDelay = d }(indexDelay)
-	indexDelay = 5 * time.Millisecond
+	defer func(d time.Duration, n int) { indexDelay, maxPending = d, n }(indexDelay, maxPending)
+	indexDelay, maxPending = 5*time.Millisecond, 16
 	ctx := context.Background()
 	db := storetest.SQLite(t, Migrations)
 	g := New(db, nil)
