@@ -38,6 +38,14 @@ import (
 // signed at once.
 const signWindow = time.Millisecond
 
+// signShare is the share of the exchanges in flight a busy signer waits
+// for (up to signWindow). An ECDSA signature and its verification are a
+// fifth of a security server's CPU under bench/gateway's load: signing
+// whatever had queued while the queue grew made batches of three or
+// four; waiting for a third of the exchanges in flight made the egov pair
+// cost 7 % less CPU per exchange (docs/BENCHMARKS.md).
+const signShare = 3
+
 // maxSignBatch bounds one batch (its proofs stay short: log2 of it).
 const maxSignBatch = 256
 
@@ -59,9 +67,14 @@ type batchSigner struct {
 
 // newBatchSigner signs with signer; busy says whether other exchanges
 // are under way, so that a batch is worth waiting window for.
-func newBatchSigner(signer crypto.Signer, window time.Duration, busy func() bool) *batchSigner {
+// inFlight, when not nil, counts the exchanges under way: a busy batch
+// waits for a signShare of them to join.
+func newBatchSigner(signer crypto.Signer, window time.Duration, busy func() bool, inFlight func() int) *batchSigner {
 	b := &batchSigner{signer: signer}
 	b.batch = batcher[*signRequest]{max: maxSignBatch, window: window, busy: busy, flush: b.signBatch}
+	if inFlight != nil {
+		b.batch.target = func() int { return max(inFlight()/signShare, 1) }
+	}
 	return b
 }
 

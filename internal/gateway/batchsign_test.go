@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,7 +60,7 @@ func TestBatchSignatures(t *testing.T) {
 	}
 	// A long window, so that the batch forms even on a loaded machine.
 	var busy atomic.Bool
-	signer := newBatchSigner(key, 200*time.Millisecond, busy.Load)
+	signer := newBatchSigner(key, 200*time.Millisecond, busy.Load, nil)
 	lone, err := signer.sign(digestOf("lone"))
 	if err != nil {
 		t.Fatal(err)
@@ -217,5 +218,41 @@ func TestBatchRootVerifiedOnce(t *testing.T) {
 		if wrong.Load() != 0 || calls.Load() != 1 {
 			t.Errorf("signature valid %v: %d of %d messages judged wrongly, %d verifications (want 1)", c.want, wrong.Load(), n, calls.Load())
 		}
+	}
+}
+
+// A busy batcher with a target waits, without spinning, until that many
+// items have come or its window has passed — whichever is first.
+func TestBatcherWaitsForItsTarget(t *testing.T) {
+	batches := make(chan []int, 10)
+	newBatcher := func(target int, window time.Duration) *batcher[int] {
+		return &batcher[int]{max: 100, window: window, busy: func() bool { return true },
+			target: func() int { return target }, flush: func(batch []int) { batches <- slices.Clone(batch) }}
+	}
+	b := newBatcher(5, 10*time.Second)
+	start := time.Now()
+	for i := range 5 {
+		b.add(i)
+		time.Sleep(time.Millisecond)
+	}
+	if got := <-batches; len(got) != 5 {
+		t.Errorf("first batch %v, want the five items together", got)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the batch waited %v though its target was reached", d)
+	}
+
+	// A target not reached: the window closes the batch.
+	b = newBatcher(50, 50*time.Millisecond)
+	for i := range 3 {
+		b.add(i)
+	}
+	if got := <-batches; len(got) != 3 {
+		t.Errorf("batch at the window's end %v, want the three items", got)
+	}
+	select {
+	case got := <-batches:
+		t.Errorf("an extra batch %v", got)
+	case <-time.After(100 * time.Millisecond):
 	}
 }

@@ -122,7 +122,7 @@ func (g *Gateway) Peer(p Peering) error {
 		// (the certificate is still checked, by VerifyConnection).
 		ClientSessionCache: tls.NewLRUClientSessionCache(256),
 	}
-	g.peer = &peering{Peering: p, signer: newBatchSigner(signer, signWindow, g.othersInFlight), client: &http.Client{
+	g.peer = &peering{Peering: p, signer: newBatchSigner(signer, signWindow, g.othersInFlight, func() int { return int(g.inFlight.Load()) }), client: &http.Client{
 		Timeout: p.Timeout,
 		// HTTP/1.1 over a pool of kept-alive connections: under load it
 		// outruns one multiplexed HTTP/2 connection (bench/gateway).
