@@ -442,7 +442,7 @@ func (s *Service) AddFile(ctx context.Context, actor Actor, number, field, name 
 		return nil, errs.E(errs.Invalid, "applications.error.too_many_files").FieldWith(orDefault(field, "file"),
 			"applications.error.too_many_files", nil)
 	}
-	f, err := s.cfg.Files.Put(ctx, name, content, files.DefaultLimits, fmt.Sprintf("account:%d", actor.AccountID))
+	f, err := s.cfg.Files.Put(ctx, name, content, files.DefaultLimits, uploadOwner(number))
 	if err != nil {
 		if e := errs.As(err); e.Kind == errs.Invalid && len(e.Fields) == 0 {
 			e.FieldWith(orDefault(field, "file"), e.Message, e.Args)
@@ -461,6 +461,11 @@ func (s *Service) AddFile(ctx context.Context, actor Actor, number, field, name 
 			return nil, nil
 		})
 }
+
+// uploadOwner is who, for the file store, uploaded an application's
+// files: the application, so that a discarded draft can let them go.
+// (Uploads before this were the account's, and stay.)
+func uploadOwner(number string) string { return "application:" + number }
 
 func orDefault(s, def string) string {
 	if s == "" {
@@ -569,6 +574,15 @@ func (s *Service) Withdraw(ctx context.Context, actor Actor, number string) (*Ap
 			from := a.Status
 			a.Status = Withdrawn
 			if from == Draft {
+				// Nothing was sent: what was uploaded for it goes (once no
+				// other upload holds the same content; housekeeping's
+				// sweep deletes it).
+				if s.cfg.Files != nil {
+					if err := s.cfg.Files.Release(ctx, tx, uploadOwner(a.Number)); err != nil {
+						return nil, err
+					}
+				}
+				a.Attachments = nil
 				return stepBy(actor, "discard", from, Withdrawn), nil
 			}
 			if err := s.tell(ctx, tx, a, "applications.withdrawn", ""); err != nil {

@@ -54,6 +54,7 @@ type fixture struct {
 	notify *notify.Service
 	regs   *registries
 	clock  *clock
+	files  *files.Store
 }
 
 type clock struct {
@@ -96,7 +97,8 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	// A Wednesday morning in Baku, clear of holidays.
 	c := &clock{t: time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)}
 	regs := &registries{}
-	svc := applications.New(db, applications.Config{Catalog: cat, Files: files.NewStore(db.DB, t.TempDir(), files.SignatureScanner{}),
+	fileStore := files.NewStore(db.DB, t.TempDir(), files.SignatureScanner{})
+	svc := applications.New(db, applications.Config{Catalog: cat, Files: fileStore,
 		Notify: n, Registries: regs, Now: c.Now, Calendar: workdays.Default(),
 		StaffOf: func(ctx context.Context, agency string) ([]applications.Staff, error) {
 			if agency != "internal-affairs" {
@@ -104,7 +106,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 			}
 			return []applications.Staff{{AccountID: 20, Name: "DİN Operator"}, supervisor}, nil
 		}})
-	return &fixture{cat: cat, svc: svc, db: db, notify: n, regs: regs, clock: c}
+	return &fixture{cat: cat, svc: svc, db: db, notify: n, regs: regs, clock: c, files: fileStore}
 }
 
 // submitted starts, fills in and submits a criminal record certificate
@@ -516,6 +518,55 @@ func TestFeeWaitsForPayment(t *testing.T) {
 		_, steps, err := f.svc.Mine(ctx, aysel, a.Number)
 		if err != nil || len(steps) != 2 || steps[1].Action != "paid" {
 			t.Fatalf("steps %+v %v", steps, err)
+		}
+	}, migrations...)
+}
+
+// A discarded draft lets its uploads go: housekeeping's sweep deletes
+// the content once no other application's upload holds it.
+func TestDiscardedDraftLetsItsFilesGo(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		store := f.files
+		pdf := "%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+		// Two drafts (of two services: a service's draft is resumed, not
+		// started twice) holding the same upload.
+		draft := func(service, field string) (*applications.Application, string) {
+			a, err := f.svc.Start(ctx, aysel, service)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err = f.svc.AddFile(ctx, aysel, a.Number, field, "letter.pdf", strings.NewReader(pdf))
+			if err != nil || len(a.Attachments) != 1 {
+				t.Fatalf("upload: %+v, %v", a, err)
+			}
+			return a, a.Attachments[0].FileID
+		}
+		first, id := draft("criminal-record-certificate", "supporting_document")
+		second, same := draft("residence-registration", "consent")
+		if same != id {
+			t.Fatalf("the same content stored twice: %s, %s", id, same)
+		}
+
+		if _, err := f.svc.Withdraw(ctx, aysel, first.Number); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := store.Sweep(ctx, 10); err != nil || n != 0 {
+			t.Fatalf("swept %d, %v while the second draft holds the file", n, err)
+		}
+		if _, err := store.Get(ctx, id); err != nil {
+			t.Fatalf("the second draft's file: %v", err)
+		}
+		got, err := f.svc.Withdraw(ctx, aysel, second.Number)
+		if err != nil || got.Status != applications.Withdrawn || len(got.Attachments) != 0 {
+			t.Fatalf("discarded: %+v, %v", got, err)
+		}
+		if n, err := store.Sweep(ctx, 10); err != nil || n != 1 {
+			t.Fatalf("swept %d, %v; want the file", n, err)
+		}
+		if _, err := store.Get(ctx, id); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("the file after both drafts were discarded: %v", err)
 		}
 	}, migrations...)
 }
