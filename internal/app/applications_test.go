@@ -649,3 +649,34 @@ func TestServingAtTheDeskOpensTheApplication(t *testing.T) {
 		t.Fatalf("no passport application opened for 3KCR8WN (found %q)", found)
 	}
 }
+
+// A draft can be discarded from the list of one's applications, with the
+// form's CSRF token; it is gone from the list afterwards.
+func TestDraftDiscardedFromTheList(t *testing.T) {
+	a, srv := newServer(t)
+	ctx := context.Background()
+	acct, err := a.Identity.PersonAccount(ctx, "5ZQX7KA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	aysel := applications.Actor{Kind: applications.ActorApplicant, AccountID: acct.ID, ID: "5ZQX7KA", FIN: "5ZQX7KA", Name: acct.DisplayName, Lang: lang.AZ}
+	draft, err := a.Applications.Start(ctx, aysel, "residence-registration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := signedIn(t, srv, "5ZQX7KA")
+	action := `action="/cabinet/applications/` + draft.Number + `/withdraw"`
+	if _, page := b.get("/cabinet/applications"); !strings.Contains(page, action) {
+		t.Fatalf("no discard form for draft %s in the list", draft.Number)
+	}
+	if code, _ := b.post("/cabinet/applications/"+draft.Number+"/withdraw", url.Values{}); code != http.StatusSeeOther {
+		t.Fatalf("discard: %d", code)
+	}
+	if _, page := b.get("/cabinet/applications"); strings.Contains(page, draft.Number) {
+		t.Errorf("draft %s still listed after it was discarded", draft.Number)
+	}
+	got, _, err := a.Applications.Mine(ctx, aysel, draft.Number)
+	if err != nil || got.Status != applications.Withdrawn {
+		t.Errorf("draft after discarding: %+v, %v", got, err)
+	}
+}
