@@ -542,6 +542,9 @@ func (a *App) housekeeping(ctx context.Context, interval time.Duration) {
 			a.Logger.Warn("issue documents of approved applications", "err", err)
 		}
 		a.evisaHousekeeping(ctx)
+		if _, err := a.Applications.PurgeUnsent(ctx, 500); err != nil && ctx.Err() == nil {
+			a.Logger.Warn("purge applications never sent", "err", err)
+		}
 		// After the purges above, which release what they uploaded.
 		if _, err := a.Files.Sweep(ctx, 1000); err != nil && ctx.Err() == nil {
 			a.Logger.Warn("sweep released files", "err", err)

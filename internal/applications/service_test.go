@@ -570,3 +570,65 @@ func TestDiscardedDraftLetsItsFilesGo(t *testing.T) {
 		}
 	}, migrations...)
 }
+
+// Applications never sent go 30 days after their last change — drafts
+// left alone and drafts discarded alike — with their timelines and
+// uploads; a recent draft and anything sent stay.
+func TestUnsentApplicationsPurged(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		pdf := "%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+		sent := f.submitted(t)
+		left, err := f.svc.Start(ctx, aysel, "criminal-record-certificate")
+		if err != nil {
+			t.Fatal(err)
+		}
+		left, err = f.svc.AddFile(ctx, aysel, left.Number, "supporting_document", "letter.pdf", strings.NewReader(pdf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !left.PurgeAt().Equal(left.UpdatedAt.Add(applications.DraftRetention)) {
+			t.Errorf("PurgeAt %v for a draft changed at %v", left.PurgeAt(), left.UpdatedAt)
+		}
+		discarded, err := f.svc.Start(ctx, aysel, "residence-registration")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Withdraw(ctx, aysel, discarded.Number); err != nil {
+			t.Fatal(err)
+		}
+
+		f.clock.Add(applications.DraftRetention - time.Hour)
+		recent, err := f.svc.Start(ctx, aysel, "divorce-certificate")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := f.svc.PurgeUnsent(ctx, 100); err != nil || n != 0 {
+			t.Fatalf("purged %d, %v before 30 days", n, err)
+		}
+		f.clock.Add(2 * time.Hour)
+		if n, err := f.svc.PurgeUnsent(ctx, 100); err != nil || n != 2 {
+			t.Fatalf("purged %d, %v; want the draft left alone and the discarded one", n, err)
+		}
+		for _, number := range []string{left.Number, discarded.Number} {
+			if _, _, err := f.svc.Mine(ctx, aysel, number); errs.KindOf(err) != errs.NotFound {
+				t.Errorf("%s after the purge: %v", number, err)
+			}
+		}
+		for _, number := range []string{sent.Number, recent.Number} {
+			if _, _, err := f.svc.Mine(ctx, aysel, number); err != nil {
+				t.Errorf("%s was purged: %v", number, err)
+			}
+		}
+		var steps int
+		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM application_steps s WHERE NOT EXISTS
+			(SELECT 1 FROM applications a WHERE a.id = s.application_id)`).Scan(&steps)
+		if steps != 0 {
+			t.Errorf("%d steps left of purged applications", steps)
+		}
+		if n, err := f.files.Sweep(ctx, 10); err != nil || n != 1 {
+			t.Errorf("swept %d, %v; want the purged draft's upload", n, err)
+		}
+	}, migrations...)
+}
