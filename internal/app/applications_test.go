@@ -39,16 +39,22 @@ func staffSignedIn(t *testing.T, srv *httptest.Server, login string) *browserCli
 	return b
 }
 
+// ayselApplying is the demo citizen Aysel as an applicant.
+func ayselApplying(t *testing.T, a *app.App) applications.Actor {
+	t.Helper()
+	acct, err := a.Identity.PersonAccount(context.Background(), "5ZQX7KA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return applications.Actor{Kind: applications.ActorApplicant, AccountID: acct.ID, ID: "5ZQX7KA", FIN: "5ZQX7KA", Name: acct.DisplayName, Lang: lang.AZ}
+}
+
 // submitApplication has Aysel apply for a criminal record certificate
 // through the service layer and returns its number.
 func submitApplication(t *testing.T, a *app.App) string {
 	t.Helper()
 	ctx := context.Background()
-	acct, err := a.Identity.PersonAccount(ctx, "5ZQX7KA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	aysel := applications.Actor{Kind: applications.ActorApplicant, AccountID: acct.ID, ID: "5ZQX7KA", FIN: "5ZQX7KA", Name: acct.DisplayName, Lang: lang.AZ}
+	aysel := ayselApplying(t, a)
 	draft, err := a.Applications.Start(ctx, aysel, "criminal-record-certificate")
 	if err != nil {
 		t.Fatal(err)
@@ -655,11 +661,7 @@ func TestServingAtTheDeskOpensTheApplication(t *testing.T) {
 func TestDraftDiscardedFromTheList(t *testing.T) {
 	a, srv := newServer(t)
 	ctx := context.Background()
-	acct, err := a.Identity.PersonAccount(ctx, "5ZQX7KA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	aysel := applications.Actor{Kind: applications.ActorApplicant, AccountID: acct.ID, ID: "5ZQX7KA", FIN: "5ZQX7KA", Name: acct.DisplayName, Lang: lang.AZ}
+	aysel := ayselApplying(t, a)
 	draft, err := a.Applications.Start(ctx, aysel, "residence-registration")
 	if err != nil {
 		t.Fatal(err)

@@ -27,9 +27,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/egov/egov/internal/app"
-	"github.com/egov/egov/internal/applications"
 	"github.com/egov/egov/internal/browsertest"
-	"github.com/egov/egov/internal/lang"
 	"github.com/egov/egov/internal/nationalid"
 )
 
@@ -204,12 +202,7 @@ func TestBrowserEveryPageAccessible(t *testing.T) {
 	shots := os.Getenv("EGOV_TEST_SHOTS")
 	// A draft of Aysel's, so that her list of applications shows one
 	// with its button to discard it.
-	acct, err := a.Identity.PersonAccount(context.Background(), "5ZQX7KA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Applications.Start(context.Background(), applications.Actor{Kind: applications.ActorApplicant, AccountID: acct.ID,
-		ID: "5ZQX7KA", FIN: "5ZQX7KA", Name: acct.DisplayName, Lang: lang.AZ}, "residence-registration"); err != nil {
+	if _, err := a.Applications.Start(context.Background(), ayselApplying(t, a), "residence-registration"); err != nil {
 		t.Fatal(err)
 	}
 
