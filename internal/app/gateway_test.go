@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/egov/egov/internal/app"
 	"github.com/egov/egov/internal/gateway"
@@ -129,5 +130,28 @@ func TestGatewayOverHTTP(t *testing.T) {
 	}
 	if resp := call("/r1/AZ/GOV/1000000001/population/persons/5ZQX7KA"); resp.Header.Get("X-Road-Error") != gateway.ErrAccessDenied {
 		t.Errorf("ERP reading a person: %d %s", resp.StatusCode, resp.Header.Get("X-Road-Error"))
+	}
+}
+
+// What a provider said was read shows in the reader's language when its
+// kind is described (the records stay as the provider wrote them), and
+// as it was written otherwise.
+func TestDataTrackerRecordsInThreeLanguages(t *testing.T) {
+	a, srv := newServer(t)
+	ctx := context.Background()
+	for _, record := range []string{"Registration application 7KM2Q9XA4", "Something else entirely"} {
+		if _, err := a.DB.ExecContext(ctx, `INSERT INTO gateway_reads (fin, at, client_id, service_id, record, purpose, user_id, x_road_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, "5ZQX7KA", time.Now().UTC(), "AZ/GOV/1000000010/portal",
+			"AZ/GOV/1000000002/registration/applications", record, "test", "", "record-"+record); err != nil {
+			t.Fatal(err)
+		}
+	}
+	aysel := signedIn(t, srv, "5ZQX7KA")
+	for lang, want := range map[string]string{"az": "Qeydiyyat ərizəsi 7KM2Q9XA4", "en": "Registration application 7KM2Q9XA4",
+		"ru": "Заявление на регистрацию 7KM2Q9XA4"} {
+		code, page := aysel.get("/cabinet/data-access?lang=" + lang)
+		if code != http.StatusOK || !strings.Contains(page, want) || !strings.Contains(page, "Something else entirely") {
+			t.Errorf("/cabinet/data-access in %s (%d) lacks %q or the undescribed record", lang, code, want)
+		}
 	}
 }
