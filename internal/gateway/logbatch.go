@@ -150,7 +150,8 @@ func (b *logBatcher) write(ctx context.Context, batch []*logEntry) {
 	}
 }
 
-// commit writes batch in one transaction on the writer's connection.
+// commit appends batch to the journal when the log has one, else writes
+// it in one transaction on the writer's connection.
 func (b *logBatcher) commit(ctx context.Context, batch []*logEntry) error {
 	if b.journal != nil {
 		if err := b.journal.append(batch); err != nil {
