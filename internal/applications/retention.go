@@ -20,64 +20,33 @@ const DraftRetention = 30 * 24 * time.Hour
 // and unchanged then.
 func (s *Service) PurgeUnsent(ctx context.Context, limit int) (int, error) {
 	cutoff := s.now().Add(-DraftRetention)
-	rows, err := s.db.QueryContext(ctx, `SELECT id, number FROM applications
+	n, err := s.db.EachTx(ctx, `SELECT id, number FROM applications
 		WHERE submitted_at IS NULL AND updated_at < $1 AND status IN ($2, $3) ORDER BY updated_at, id LIMIT $4`,
-		cutoff, Draft, Withdrawn, limit)
-	if err != nil {
-		return 0, fmt.Errorf("applications: to purge: %w", err)
-	}
-	type unsent struct {
-		id     int64
-		number string
-	}
-	var found []unsent
-	for rows.Next() {
-		var u unsent
-		if err := rows.Scan(&u.id, &u.number); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("applications: to purge: %w", err)
-		}
-		found = append(found, u)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("applications: to purge: %w", err)
-	}
-	purged := 0
-	for _, u := range found {
-		done := false
-		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		[]any{cutoff, Draft, Withdrawn, limit}, func(tx *sql.Tx, id int64, number string) (bool, error) {
 			// Locks the row, and skips one sent or changed meanwhile.
 			res, err := tx.ExecContext(ctx, `UPDATE applications SET version = version
-				WHERE id = $1 AND submitted_at IS NULL AND updated_at < $2 AND status IN ($3, $4)`, u.id, cutoff, Draft, Withdrawn)
+				WHERE id = $1 AND submitted_at IS NULL AND updated_at < $2 AND status IN ($3, $4)`, id, cutoff, Draft, Withdrawn)
 			if err != nil {
-				return err
+				return false, err
 			}
 			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				return err
+				return false, err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM application_steps WHERE application_id = $1`, u.id); err != nil {
-				return err
+			if _, err := tx.ExecContext(ctx, `DELETE FROM application_steps WHERE application_id = $1`, id); err != nil {
+				return false, err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM applications WHERE id = $1`, u.id); err != nil {
-				return err
+			if _, err := tx.ExecContext(ctx, `DELETE FROM applications WHERE id = $1`, id); err != nil {
+				return false, err
 			}
-			if s.cfg.Files != nil {
-				if err := s.cfg.Files.Release(ctx, tx, uploadOwner(u.number)); err != nil {
-					return err
-				}
+			if s.cfg.Files == nil {
+				return true, nil
 			}
-			done = true
-			return nil
+			return true, s.cfg.Files.Release(ctx, tx, uploadOwner(number))
 		})
-		if err != nil {
-			return purged, fmt.Errorf("applications: purge %s: %w", u.number, err)
-		}
-		if done {
-			purged++
-		}
+	if err != nil {
+		return n, fmt.Errorf("applications: purge: %w", err)
 	}
-	return purged, nil
+	return n, nil
 }
 
 // PurgeAt is when PurgeUnsent deletes a, if it is still unsent and

@@ -21,62 +21,30 @@ const DraftRetention = 30 * 24 * time.Hour
 // then. The lapsed application's cancelled bill stays with payments.
 func (s *Service) PurgeUnfinished(ctx context.Context, limit int) (int, error) {
 	cutoff := s.now().Add(-DraftRetention)
-	rows, err := s.db.QueryContext(ctx, `SELECT id, number FROM evisa_applications
+	n, err := s.db.EachTx(ctx, `SELECT id, number FROM evisa_applications
 		WHERE status = $1 AND created_at < $2 OR status = $3 AND submitted_at < $2 ORDER BY id LIMIT $4`,
-		StatusDraft, cutoff, StatusExpired, limit)
-	if err != nil {
-		return 0, fmt.Errorf("evisa: applications to purge: %w", err)
-	}
-	type draft struct {
-		id     int64
-		number string
-	}
-	var drafts []draft
-	for rows.Next() {
-		var d draft
-		if err := rows.Scan(&d.id, &d.number); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("evisa: applications to purge: %w", err)
-		}
-		drafts = append(drafts, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("evisa: applications to purge: %w", err)
-	}
-	purged := 0
-	for _, d := range drafts {
-		done := false
-		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		[]any{StatusDraft, cutoff, StatusExpired, limit}, func(tx *sql.Tx, id int64, number string) (bool, error) {
 			// Locks the row, and skips a draft submitted meanwhile.
 			res, err := tx.ExecContext(ctx, `UPDATE evisa_applications SET status = status
-				WHERE id = $1 AND (status = $2 OR status = $3)`, d.id, StatusDraft, StatusExpired)
+				WHERE id = $1 AND (status = $2 OR status = $3)`, id, StatusDraft, StatusExpired)
 			if err != nil {
-				return err
+				return false, err
 			}
 			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				return err
+				return false, err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM evisa_people WHERE application_id = $1`, d.id); err != nil {
-				return err
+			if _, err := tx.ExecContext(ctx, `DELETE FROM evisa_people WHERE application_id = $1`, id); err != nil {
+				return false, err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM evisa_applications WHERE id = $1`, d.id); err != nil {
-				return err
+			if _, err := tx.ExecContext(ctx, `DELETE FROM evisa_applications WHERE id = $1`, id); err != nil {
+				return false, err
 			}
-			if err := s.cfg.Files.Release(ctx, tx, "evisa:"+d.number); err != nil {
-				return err
-			}
-			done = true
-			return nil
+			return true, s.cfg.Files.Release(ctx, tx, "evisa:"+number)
 		})
-		if err != nil {
-			return purged, fmt.Errorf("evisa: purge %s: %w", d.number, err)
-		}
-		if done {
-			purged++
-		}
+	if err != nil {
+		return n, fmt.Errorf("evisa: purge: %w", err)
 	}
-	return purged, nil
+	return n, nil
 }
 
 // PurgeAt is when PurgeUnfinished deletes a, if it is still a draft, or

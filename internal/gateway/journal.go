@@ -75,8 +75,7 @@ type journal struct {
 	seq     int64 // last journalled
 	hash    string
 	buf     []byte
-	pending []*logEntry   // journalled, not yet in the tables
-	indexed int64         // last seq in the tables
+	pending []*logEntry   // journalled, not yet in the tables: seqs after indexed()
 	err     error         // the indexer's last failure, nil after a success
 	moved   chan struct{} // closed and replaced when indexing progresses or fails
 
@@ -184,7 +183,7 @@ func (j *journal) recover(ctx context.Context) error {
 	if err := j.f.Truncate(0); err != nil {
 		return fmt.Errorf("gateway: journal: %w", err)
 	}
-	j.seq, j.hash, j.indexed = seq, prev, seq
+	j.seq, j.hash = seq, prev
 	return nil
 }
 
@@ -251,7 +250,7 @@ func (j *journal) append(batch []*logEntry) error {
 // flush waits until the entries journalled so far are indexed.
 func (j *journal) flush(ctx context.Context) error {
 	j.mu.Lock()
-	target, indexed := j.seq, j.indexed
+	target, indexed := j.seq, j.indexed()
 	j.mu.Unlock()
 	if indexed >= target {
 		return nil
@@ -262,7 +261,7 @@ func (j *journal) flush(ctx context.Context) error {
 	}
 	for {
 		j.mu.Lock()
-		indexed, err, moved, closed := j.indexed, j.err, j.moved, j.f == nil
+		indexed, err, moved, closed := j.indexed(), j.err, j.moved, j.f == nil
 		j.mu.Unlock()
 		switch {
 		case indexed >= target:
@@ -322,6 +321,10 @@ func (j *journal) run() {
 	}
 }
 
+// indexed is the last seq in the tables: the pending entries are the
+// last ones journalled. j.mu must be held.
+func (j *journal) indexed() int64 { return j.seq - int64(len(j.pending)) }
+
 func (j *journal) failing() bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -342,7 +345,6 @@ func (j *journal) indexPending() bool {
 	defer j.mu.Unlock()
 	j.err = err
 	if err == nil {
-		j.indexed = batch[len(batch)-1].msg.Seq
 		j.pending = j.pending[len(batch):]
 		if len(j.pending) == 0 {
 			j.pending = nil // let the indexed entries go

@@ -38,8 +38,7 @@ type logEntry struct {
 type logBatcher struct {
 	batch   batcher[*logEntry]
 	db      *store.DB
-	journal *journal    // set by OpenJournal: batches are appended to it
-	busy    func() bool // whether other exchanges are under way
+	journal *journal // set by OpenJournal: batches are appended to it
 
 	// The writer keeps a connection of the pool between batches, with its
 	// statements prepared on it: preparing them per batch was a quarter
@@ -57,7 +56,7 @@ type logBatcher struct {
 var logIdle = time.Second
 
 func newLogBatcher(g *Gateway) *logBatcher {
-	b := &logBatcher{db: g.db, busy: g.othersInFlight}
+	b := &logBatcher{db: g.db}
 	b.batch = batcher[*logEntry]{max: maxBatch, window: logWindow, busy: g.othersInFlight,
 		flush: func(batch []*logEntry) { b.write(context.Background(), batch) }}
 	return b
@@ -157,7 +156,7 @@ func (b *logBatcher) commit(ctx context.Context, batch []*logEntry) error {
 		if err := b.journal.append(batch); err != nil {
 			return err
 		}
-		if !b.busy() {
+		if !b.batch.busy() {
 			// Under light load there is nothing to gather: the exchanges
 			// go into the tables before they are answered, so that what
 			// reads them next, even from another process, finds them.

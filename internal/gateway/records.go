@@ -26,36 +26,27 @@ func DescribeRecords(kinds ...RecordKind) {
 	recordKinds.list = append(recordKinds.list, kinds...)
 }
 
-// recordKind is the kind of record and its reference, or ok false.
-func recordKind(record string) (k RecordKind, ref string, ok bool) {
-	if record == "" {
-		return RecordKind{}, "", false
+// RecordName is how the tracker shows a read's record: through the
+// message Key with its reference Ref when its kind is described, else as
+// written (Text).
+type RecordName struct{ Key, Ref, Text string }
+
+// RecordName names the read's record (see RecordName).
+func (r Read) RecordName() RecordName {
+	if r.Record == "" {
+		return RecordName{}
 	}
 	recordKinds.RLock()
 	defer recordKinds.RUnlock()
 	for _, k := range recordKinds.list {
-		if k.Record == record {
-			return k, "", true
+		if k.Record == r.Record {
+			return RecordName{Key: k.Key}
 		}
 		if strings.HasSuffix(k.Record, " ") {
-			if rest, found := strings.CutPrefix(record, k.Record); found && rest != "" {
-				return k, rest, true
+			if ref, found := strings.CutPrefix(r.Record, k.Record); found && ref != "" {
+				return RecordName{Key: k.Key, Ref: ref}
 			}
 		}
 	}
-	return RecordKind{}, "", false
-}
-
-// RecordKey is the message key of the read's record, "" when its kind
-// is not described (then Record is shown as it is).
-func (r Read) RecordKey() string {
-	k, _, _ := recordKind(r.Record)
-	return k.Key
-}
-
-// RecordRef is the reference of the read's record within its kind (an
-// application's number), "" when it has none.
-func (r Read) RecordRef() string {
-	_, ref, _ := recordKind(r.Record)
-	return ref
+	return RecordName{Text: r.Record}
 }

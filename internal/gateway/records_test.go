@@ -14,8 +14,8 @@ func TestRecordKinds(t *testing.T) {
 		"Test kindness":       {"", ""},
 		"":                    {"", ""},
 	} {
-		r := Read{Record: record}
-		if got := [2]string{r.RecordKey(), r.RecordRef()}; got != want {
+		name := Read{Record: record}.RecordName()
+		if got := [2]string{name.Key, name.Ref}; got != want {
 			t.Errorf("%q: key and ref %q, want %q", record, got, want)
 		}
 	}

@@ -172,6 +172,49 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	return tx.Commit()
 }
 
+// EachTx runs fn for each (id, key) row query answers, each in a
+// transaction of its own, and counts the rows fn says it acted on; it
+// stops at the first error, naming the row's key. For housekeeping that
+// deletes many rows: one long transaction would hold the write lock, and
+// fn can re-check each row under its own lock.
+func (db *DB) EachTx(ctx context.Context, query string, args []any, fn func(tx *sql.Tx, id int64, key string) (bool, error)) (int, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	type row struct {
+		id  int64
+		key string
+	}
+	var found []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.key); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		found = append(found, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	done := 0
+	for _, r := range found {
+		acted := false
+		if err := db.Tx(ctx, func(tx *sql.Tx) (err error) {
+			acted, err = fn(tx, r.id, r.key)
+			return err
+		}); err != nil {
+			return done, fmt.Errorf("%s: %w", r.key, err)
+		}
+		if acted {
+			done++
+		}
+	}
+	return done, nil
+}
+
 // IsUniqueViolation reports whether err is a unique-constraint violation on
 // either engine, so callers can turn a duplicate into a conflict or treat an
 // idempotent replay as done.
