@@ -38,7 +38,7 @@ type logEntry struct {
 type logBatcher struct {
 	batch   batcher[*logEntry]
 	db      *store.DB
-	journal *journal // set by OpenJournal: batches are appended to it
+	journal *journal    // set by OpenJournal: batches are appended to it
 	alone   func() bool // whether the exchange being logged is the only one under way
 
 	// The writer keeps a connection of the pool between batches, with its
