@@ -1,12 +1,14 @@
 // Command gateway is bench/gateway's helper: it serves the population
 // registry over HTTP (the provider every setup ends at), writes the
 // federation's certificates for the security servers, and generates load
-// with fixed concurrency for a fixed time, printing requests per second
-// and latency percentiles. bench/gateway/run drives it.
+// with fixed concurrency for a fixed time, printing requests per second,
+// latency percentiles and the CPU time each request cost. bench/gateway/run
+// drives it.
 //
 //	gateway registry -addr 127.0.0.1:9000 -data DIR
 //	gateway pki -dir DIR
-//	gateway load -url URL -c 32 -d 10s [-H 'Name: value' ...]
+//	gateway load -c 32 -d 10s -slices 5 -registry-pid PID \
+//	    -target NAME -url URL [-pids 'PID…'] [-H 'Name: value' ...] [-target …]
 package main
 
 import (
@@ -17,6 +19,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,17 +45,38 @@ func main() {
 		fs.Parse(os.Args[2:])
 		err = writePKI(*dir)
 	case "load":
-		var o loadOptions
-		fs.StringVar(&o.url, "url", "", "the URL to GET")
-		fs.IntVar(&o.concurrency, "c", 32, "requests in flight")
-		fs.DurationVar(&o.duration, "d", 10*time.Second, "how long to measure")
-		fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "load before measuring")
-		fs.Var(&o.headers, "H", "a request header, 'Name: value' (repeatable)")
-		fs.Parse(os.Args[2:])
-		var r result
-		if r, err = load(context.Background(), o); err == nil {
-			fmt.Println(r)
+		o := loadOptions{clockTicks: 100}
+		// -target starts a target; -url, -pids and -H apply to the last.
+		last := func() *target {
+			if len(o.targets) == 0 {
+				o.targets = append(o.targets, &target{name: "load"})
+			}
+			return o.targets[len(o.targets)-1]
 		}
+		fs.Func("target", "a setup's name: the flags after it describe it (repeatable)", func(name string) error {
+			o.targets = append(o.targets, &target{name: name})
+			return nil
+		})
+		fs.Func("url", "the URL to GET", func(u string) error { last().url = u; return nil })
+		fs.Func("pids", "the proxies' process ids, space-separated", func(v string) error {
+			for _, f := range strings.Fields(v) {
+				pid, err := strconv.Atoi(f)
+				if err != nil {
+					return err
+				}
+				last().pids = append(last().pids, pid)
+			}
+			return nil
+		})
+		fs.Func("H", "a request header, 'Name: value' (repeatable)", func(v string) error { return last().headers.Set(v) })
+		fs.IntVar(&o.concurrency, "c", 32, "requests in flight")
+		fs.DurationVar(&o.duration, "d", 10*time.Second, "how long to measure each target")
+		fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "load before measuring")
+		fs.IntVar(&o.slices, "slices", 5, "how many turns the targets take")
+		fs.IntVar(&o.registryPID, "registry-pid", 0, "the provider's process id")
+		fs.IntVar(&o.clockTicks, "clock-ticks", 100, "clock ticks per second of /proc's CPU times (getconf CLK_TCK)")
+		fs.Parse(os.Args[2:])
+		err = load(context.Background(), o)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
