@@ -224,6 +224,7 @@ var routeAccess = map[string]string{
 	"POST /cabinet/payments/payouts/{number}/account": "citizen",
 	"GET /office/payments":                            "agency",
 	"POST /office/payments/refunds":                   "agency",
+	"POST /office/payments/overpayments/refunds":      "agency",
 	"GET /office/payments/reconciliation":             "agency",
 	"GET /office/documents":                           "agency",
 	"GET /office/documents/{number}":                  "agency",

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/egov/egov/internal/browsertest"
+	"github.com/egov/egov/internal/payments"
 	"github.com/egov/egov/internal/payments/sandbox"
 	"github.com/egov/egov/internal/storetest"
 	"github.com/egov/egov/internal/web"
@@ -105,13 +106,20 @@ func TestBrowserPayFine(t *testing.T) {
 		t.Errorf("receipt page: %s", text)
 	}
 
-	// The agency's pages, and the refund form after a failed post.
+	// The agency's pages, with an overpayment to return (a fine paid
+	// from two tabs), and the refund form after a failed post.
+	f := &fixture{svc: w.svc, db: db, acq: w.acq}
+	twice := f.create(t, payments.Bill{Kind: payments.KindFine, PayerFIN: "7MJD3TE", Agency: "internal-affairs",
+		BudgetCode: "142310", Amount: 700, DueAt: time.Now().AddDate(0, 0, 30), IdempotencyKey: "browser-twice"})
+	f.paidTwice(t, twice)
 	signIn("staff:din.operator")
 	for _, l := range []string{"az", "en", "ru"} {
 		check("office "+l, browsertest.Open(t, ctx, w.srv.URL+"/office/payments?lang="+l), http.StatusOK)
 		check("reconciliation "+l, browsertest.Open(t, ctx, w.srv.URL+"/office/payments/reconciliation?lang="+l), http.StatusOK)
 	}
 	browsertest.Open(t, ctx, w.srv.URL+"/office/payments?lang=en")
+	p = browsertest.Follow(t, ctx, chromedp.Click(chromedp.CSS(`form[action="/office/payments/overpayments/refunds"] button`)))
+	check("overpayment returned", p, http.StatusOK)
 	do(chromedp.SendKeys(chromedp.ID("bill"), "BNOSUCHBILL"), chromedp.SendKeys(chromedp.ID("amount"), "abc"))
 	p = browsertest.Follow(t, ctx, chromedp.Click(chromedp.CSS(`form[action="/office/payments/refunds"] button`)))
 	check("refund refused", p, http.StatusUnprocessableEntity)

@@ -56,6 +56,7 @@ func (h *HTTP) Routes(rt *web.Router) {
 	rt.HandleFunc("POST /cabinet/payments/payouts/{number}/account", people, h.payoutAccount)
 	rt.HandleFunc("GET /office/payments", officials, h.office)
 	rt.HandleFunc("POST /office/payments/refunds", officials, h.refund)
+	rt.HandleFunc("POST /office/payments/overpayments/refunds", officials, h.refundOverpayment)
 	rt.HandleFunc("GET /office/payments/reconciliation", officials, h.reconPage)
 	rt.HandleFunc("POST /office/payments/reconciliation", officials, h.reconcile)
 }

@@ -336,6 +336,33 @@ func TestOffice(t *testing.T) {
 		if !strings.Contains(body, "Matched: 1. Mismatches: 1.") || !strings.Contains(body, "sbx_planted") {
 			t.Errorf("reconciliation:\n%s", body)
 		}
+		// A bill paid from two tabs: the second payment is listed to be
+		// returned, and returned once.
+		b2 := f.create(t, payments.Bill{Kind: payments.KindFine, PayerFIN: "7MJD3TE", Agency: "internal-affairs",
+			BudgetCode: "142310", Amount: 700, DueAt: time.Now().AddDate(0, 0, 30), IdempotencyKey: "office-2"})
+		_, tab2 := f.paidTwice(t, b2)
+		status, body, _ = op.get("/office/payments")
+		page(t, "office with an overpayment", status, body, http.StatusOK)
+		if !strings.Contains(body, "Overpayments to return") || !strings.Contains(body, "Return 7.00 AZN") {
+			t.Errorf("office page lacks the overpayment:\n%s", body)
+		}
+		form := url.Values{"payment": {tab2.Number}, "bill": {b2.Number}, "key": {"over-1"}}
+		for range 2 {
+			status, body, _ = op.post("/office/payments/overpayments/refunds", form)
+			page(t, "return an overpayment", status, body, http.StatusOK)
+			if !strings.Contains(body, "of 7.00 AZN is done") || strings.Contains(body, "Overpayments to return") {
+				t.Errorf("after the return:\n%s", body)
+			}
+		}
+		form.Set("key", "over-2")
+		status, body, _ = op.post("/office/payments/overpayments/refunds", form)
+		page(t, "return it again", status, body, http.StatusConflict)
+		if !strings.Contains(body, "already returned") {
+			t.Errorf("a second return:\n%s", body)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM payments_refunds WHERE payment = $1`, tab2.Number); got != 1 {
+			t.Errorf("%d refunds of the overpayment, want 1", got)
+		}
 		citizen := w.client(t, "person:7MJD3TE", lang.EN)
 		if status, _, _ := citizen.get("/office/payments"); status != http.StatusForbidden {
 			t.Errorf("a citizen on the office page: %d", status)
@@ -357,6 +384,7 @@ func TestRoutesDeclareAccess(t *testing.T) {
 		"POST /cabinet/payments/payouts/{number}/account": "roles:citizen,foreigner",
 		"GET /office/payments":                            "roles:agency_operator,agency_supervisor",
 		"POST /office/payments/refunds":                   "roles:agency_operator,agency_supervisor",
+		"POST /office/payments/overpayments/refunds":      "roles:agency_operator,agency_supervisor",
 		"GET /office/payments/reconciliation":             "roles:agency_operator,agency_supervisor",
 		"POST /office/payments/reconciliation":            "roles:agency_operator,agency_supervisor",
 	}

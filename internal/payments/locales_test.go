@@ -15,7 +15,7 @@ func TestMessages(t *testing.T) {
 	for _, s := range []string{"fee", "fine", "tax"} {
 		dynamic = append(dynamic, "payments.kind."+s)
 	}
-	for _, s := range []string{"payment", "refund", "overpayment"} {
+	for _, s := range []string{"payment", "refund", "overpayment", "overpayment_refund"} {
 		dynamic = append(dynamic, "payments.entry."+s)
 	}
 	for _, s := range []string{"amount", "missing", "unknown"} {

@@ -11,13 +11,14 @@ import (
 )
 
 type officeData struct {
-	From, To string
-	Summary  []SummaryRow
-	Entries  []LedgerEntry
-	Paid     int64
-	Refunded int64
-	Refund   *Refund
-	Key      string
+	From, To     string
+	Summary      []SummaryRow
+	Entries      []LedgerEntry
+	Overpayments []Overpayment
+	Paid         int64
+	Refunded     int64
+	Refund       *Refund
+	Key          string
 }
 
 // period reads from and to (YYYY-MM-DD, Baku) from the query; the last
@@ -56,7 +57,12 @@ func (h *HTTP) renderOffice(w http.ResponseWriter, r *http.Request, status int, 
 		}
 		return
 	}
-	d := officeData{From: fromS, To: toS, Summary: Summarize(entries), Entries: entries, Refund: rf, Key: newKey()}
+	over, err := h.svc.Overpayments(r.Context(), p.Agency)
+	if err != nil {
+		h.site.Error(w, r, err)
+		return
+	}
+	d := officeData{From: fromS, To: toS, Summary: Summarize(entries), Entries: entries, Overpayments: over, Refund: rf, Key: newKey()}
 	for _, s := range d.Summary {
 		d.Paid += s.Paid
 		d.Refunded += s.Refunded
@@ -86,6 +92,23 @@ func (h *HTTP) refund(w http.ResponseWriter, r *http.Request) {
 			if k == errs.NotFound || k == errs.Conflict {
 				err = errs.E(k, errs.As(err).Message).Field("bill", errs.As(err).Message)
 			}
+			h.renderOffice(w, r, web.Status(k), nil, err)
+			return
+		}
+		h.site.Error(w, r, err)
+		return
+	}
+	h.renderOffice(w, r, http.StatusOK, rf, nil)
+}
+
+// refundOverpayment returns one overpayment, whole, to its payer.
+func (h *HTTP) refundOverpayment(w http.ResponseWriter, r *http.Request) {
+	p := web.PrincipalOf(r.Context())
+	rf, err := h.svc.RefundOverpayment(r.Context(), p.Subject, p.Agency, r.PostFormValue("payment"), r.PostFormValue("bill"),
+		"overpayment", r.PostFormValue("key"))
+	if err != nil {
+		k := errs.KindOf(err)
+		if k == errs.Invalid || k == errs.Conflict || k == errs.NotFound || k == errs.Unavailable {
 			h.renderOffice(w, r, web.Status(k), nil, err)
 			return
 		}

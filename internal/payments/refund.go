@@ -110,7 +110,16 @@ func (s *Service) completeRefund(ctx context.Context, rf *Refund, providerID str
 			if err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n == 1 {
+			if n, _ := res.RowsAffected(); n != 1 {
+				return nil
+			}
+			// Free what the refund reserved: an overpayment, or else a
+			// share of the bill.
+			res, err = tx.ExecContext(ctx, `UPDATE payments_overpayments SET refund = '' WHERE refund = $1`, rf.Number)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
 				_, err = tx.ExecContext(ctx, `UPDATE payments_bills SET refunded_amount = refunded_amount - $1 WHERE number = $2`, rf.Amount, rf.Bill)
 			}
 			return err
@@ -130,6 +139,17 @@ func (s *Service) completeRefund(ctx context.Context, rf *Refund, providerID str
 		b, err := billBy(ctx, tx, "number", rf.Bill)
 		if err != nil {
 			return err
+		}
+		over, err := returnsOverpayment(ctx, tx, rf.Number)
+		if err != nil {
+			return err
+		}
+		if over {
+			// The bill stays as it was: the money returned was never
+			// its due.
+			rf.State = "done"
+			return insertLedger(ctx, tx, LedgerEntry{Kind: "overpayment_refund", Payment: rf.Payment, Bill: b.Number,
+				Agency: b.Agency, BudgetCode: b.BudgetCode, Service: b.Service, Amount: -rf.Amount, At: s.now()}, rf.Number)
 		}
 		status := StatusPartiallyRefunded
 		if b.RefundedAmount >= b.PaidAmount {

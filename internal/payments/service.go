@@ -435,6 +435,12 @@ func (s *Service) settleTx(ctx context.Context, tx *sql.Tx, p *Payment) (Receipt
 			BudgetCode: b.BudgetCode, Service: b.Service, Amount: pb.Amount, At: now}, p.Number); err != nil {
 			return Receipt{}, false, err
 		}
+		if kind == "overpayment" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO payments_overpayments (payment, bill, agency, amount, at)
+				VALUES ($1, $2, $3, $4, $5)`, p.Number, b.Number, b.Agency, pb.Amount, now); err != nil {
+				return Receipt{}, false, fmt.Errorf("payments: keep the overpayment of %s: %w", b.Number, err)
+			}
+		}
 		if kind == "payment" {
 			if err := events.Publish(ctx, tx, TopicBillPaid, b.Number, BillPaid{Bill: b.Number, Reference: b.Reference,
 				Agency: b.Agency, Service: b.Service, Kind: b.Kind, Amount: pb.Amount, Payment: p.Number}); err != nil {

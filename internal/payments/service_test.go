@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,6 +128,31 @@ func (f *fixture) paid(t *testing.T, key string, bills ...*payments.Bill) *payme
 		t.Fatal(err)
 	}
 	return p
+}
+
+// paidTwice starts two payments of bill (two tabs) before either is
+// charged, so that both get to the acquirer whatever webhooks settle
+// meanwhile, and settles both: the second is an overpayment.
+func (f *fixture) paidTwice(t *testing.T, bill *payments.Bill) (first, second *payments.Payment) {
+	t.Helper()
+	ctx := context.Background()
+	var tabs [2]*payments.Payment
+	for i := range tabs {
+		p, err := f.svc.StartPayment(ctx, "person:7MJD3TE", []string{bill.Number}, fmt.Sprintf("tab-%d", i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tabs[i] = p
+	}
+	for _, p := range tabs {
+		if err := f.acq.Charge(p.ProviderID, sandbox.CardSuccess); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Return(ctx, p.Number); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tabs[0], tabs[1]
 }
 
 // webhook is the signed notification the acquirer would send for p.
@@ -580,9 +607,6 @@ func TestSeedDemo(t *testing.T) {
 	}, migrations...)
 }
 
-// TestPaidTwice: a bill paid by two payments (two tabs) is paid once;
-// the second payment's money is kept as an overpayment for refunding,
-// and only one bill.paid event goes out.
 func TestCancelBill(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
@@ -609,6 +633,9 @@ func TestCancelBill(t *testing.T) {
 	}, migrations...)
 }
 
+// TestPaidTwice: a bill paid by two payments (two tabs) is paid once;
+// the second payment's money is kept as an overpayment for refunding,
+// and only one bill.paid event goes out.
 func TestPaidTwice(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
@@ -631,6 +658,100 @@ func TestPaidTwice(t *testing.T) {
 		}
 		if got := count(t, db, `SELECT COUNT(*) FROM events_outbox WHERE topic = $1`, payments.TopicBillPaid); got != 1 {
 			t.Errorf("%d events, want 1", got)
+		}
+	}, migrations...)
+}
+
+// refusesOnce is a provider that refuses the first refund it is asked
+// for (a card closed meanwhile, say).
+type refusesOnce struct {
+	payments.Provider
+	refused atomic.Bool
+}
+
+func (p *refusesOnce) Refund(ctx context.Context, id string, amount int64, key string) (string, error) {
+	if p.refused.CompareAndSwap(false, true) {
+		return "", errs.E(errs.Invalid, "payments.error.amount")
+	}
+	return p.Provider.Refund(ctx, id, amount, key)
+}
+
+// TestOverpaymentReturned: the money of a bill's second payment is
+// listed for the agency's officials and returned whole, once, however
+// many of them press at once; a refusal by the provider keeps it listed;
+// the bill stays paid by its first payment.
+func TestOverpaymentReturned(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		refuser := &refusesOnce{}
+		f := newFixture(t, db, func(c *payments.Config) { refuser.Provider = c.Provider; c.Provider = refuser })
+		ctx := context.Background()
+		b := f.create(t, fee("fee-1", 900))
+		first := f.paid(t, "tab-1", b)
+		second := f.paid(t, "tab-2", b)
+		for _, p := range []*payments.Payment{first, second} {
+			body, sig := f.webhook(t, p)
+			if err := f.svc.Callback(ctx, body, sig); err != nil {
+				t.Fatal(err)
+			}
+		}
+		over, err := f.svc.Overpayments(ctx, "migration")
+		if err != nil || len(over) != 1 || over[0].Payment != second.Number || over[0].Bill != b.Number || over[0].Amount != 900 {
+			t.Fatalf("overpayments: %+v, %v", over, err)
+		}
+		if list, _ := f.svc.Overpayments(ctx, "tax"); len(list) != 0 {
+			t.Errorf("another agency sees %+v", list)
+		}
+		if _, err := f.svc.RefundOverpayment(ctx, "staff:x", "tax", second.Number, b.Number, "", "o0"); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("another agency's overpayment: %v", err)
+		}
+		if _, err := f.svc.RefundOverpayment(ctx, "staff:op", "migration", first.Number, b.Number, "", "o0"); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("the payment that paid the bill is no overpayment: %v", err)
+		}
+		if _, err := f.svc.RefundOverpayment(ctx, "staff:op", "migration", second.Number, b.Number, "", "o1"); errs.KindOf(err) != errs.Invalid {
+			t.Fatalf("refused by the provider: %v", err)
+		}
+		if list, _ := f.svc.Overpayments(ctx, "migration"); len(list) != 1 {
+			t.Fatalf("after a refusal the overpayment is not listed again: %+v", list)
+		}
+		// Officials press at once, some twice with the same key.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		refunds := map[string]int{}
+		for i := range 8 {
+			wg.Go(func() {
+				key := "c" + string(rune('0'+i%4))
+				rf, err := f.svc.RefundOverpayment(ctx, "staff:op", "migration", strings.ToLower(second.Number), b.Number, "", key)
+				switch {
+				case err == nil:
+					mu.Lock()
+					refunds[rf.Number]++
+					mu.Unlock()
+				case errs.KindOf(err) != errs.Conflict:
+					t.Errorf("refund %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		if len(refunds) != 1 {
+			t.Errorf("refunds %v, want one (its key's repeats answering with it)", refunds)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM payments_refunds WHERE payment = $1 AND state = 'done'`, second.Number); got != 1 {
+			t.Errorf("%d refunds done, want 1", got)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM payments_ledger WHERE kind = 'overpayment_refund' AND payment = $1 AND amount = -900`, second.Number); got != 1 {
+			t.Errorf("%d ledger entries for the return, want 1", got)
+		}
+		if list, _ := f.svc.Overpayments(ctx, "migration"); len(list) != 0 {
+			t.Errorf("still listed: %+v", list)
+		}
+		if bill, _ := f.svc.Bill(ctx, b.Number); bill.Status != payments.StatusPaid || bill.Payment != first.Number || bill.RefundedAmount != 0 {
+			t.Errorf("bill %s by %s, %d refunded", bill.Status, bill.Payment, bill.RefundedAmount)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM events_outbox WHERE topic = $1`, payments.TopicBillRefunded); got != 0 {
+			t.Errorf("%d bill-refunded events for an overpayment", got)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM audit_log WHERE action = 'payments.refund_overpayment'`); got != 2 {
+			t.Errorf("%d audit entries, want 2 (the refused one and the one done)", got)
 		}
 	}, migrations...)
 }

@@ -1,0 +1,116 @@
+package payments
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/egov/egov/internal/errs"
+)
+
+// Overpayment is money a payment brought for a bill that was no longer
+// open when it settled: the bill paid meanwhile by another payment (two
+// tabs, two banks) or cancelled. The bill keeps the payment that settled
+// it first; this money is the payer's, for an official to give back.
+type Overpayment struct {
+	Payment string
+	Bill    string
+	Agency  string
+	Amount  int64
+	At      time.Time
+	Refund  string // the refund returning it, "" while none is
+}
+
+// Overpayments lists agency's overpayments not yet returned (nor being
+// returned), oldest first.
+func (s *Service) Overpayments(ctx context.Context, agency string) ([]Overpayment, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT payment, bill, agency, amount, at, refund FROM payments_overpayments
+		WHERE agency = $1 AND refund = '' ORDER BY at, payment, bill`, agency)
+	if err != nil {
+		return nil, fmt.Errorf("payments: overpayments: %w", err)
+	}
+	defer rows.Close()
+	var out []Overpayment
+	for rows.Next() {
+		var o Overpayment
+		if err := rows.Scan(&o.Payment, &o.Bill, &o.Agency, &o.Amount, &o.At, &o.Refund); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// RefundOverpayment gives back, through the provider that took it, the
+// whole of what payment overpaid for bill, as the official by (a
+// subject) of agency, for reason. The overpayment is reserved for this
+// refund in one conditional UPDATE before the provider is asked, so it
+// is returned once however many officials press at once; a refusal by
+// the provider frees it again. The same key returns the first refund.
+func (s *Service) RefundOverpayment(ctx context.Context, by, agency, payment, bill, reason, key string) (*Refund, error) {
+	payment, bill = strings.ToUpper(strings.TrimSpace(payment)), strings.ToUpper(strings.TrimSpace(bill))
+	if key == "" {
+		return nil, errs.E(errs.Invalid, "payments.error.idempotency_key")
+	}
+	var o Overpayment
+	err := s.db.QueryRowContext(ctx, `SELECT agency, amount, refund FROM payments_overpayments WHERE payment = $1 AND bill = $2`,
+		payment, bill).Scan(&o.Agency, &o.Amount, &o.Refund)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && agency != "" && o.Agency != agency {
+		return nil, errs.E(errs.NotFound, "payments.error.not_found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("payments: overpayment: %w", err)
+	}
+	p, err := s.Payment(ctx, payment)
+	if err != nil {
+		return nil, err
+	}
+	if IsTransfer(p) {
+		// The acquirer never had this money: it goes back by a bank
+		// transfer, which egov does not make.
+		return nil, errs.E(errs.Conflict, "payments.error.transfer_refund")
+	}
+	rf := &Refund{Number: newNumber("F", 12), Bill: bill, Payment: payment, Amount: o.Amount, State: "pending", By: by}
+	idem := by + "|" + key
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO payments_refunds (number, bill, payment, amount, state, reason, by_subject,
+			idem_key, created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8) ON CONFLICT (idem_key) DO NOTHING`,
+			rf.Number, rf.Bill, rf.Payment, rf.Amount, reason, by, idem, s.now())
+		if err != nil {
+			return fmt.Errorf("payments: refund: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			rf = nil // a repeat: the first refund stands
+			return nil
+		}
+		res, err = tx.ExecContext(ctx, `UPDATE payments_overpayments SET refund = $1 WHERE payment = $2 AND bill = $3 AND refund = ''`,
+			rf.Number, payment, bill)
+		if err != nil {
+			return fmt.Errorf("payments: reserve refund: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.E(errs.Conflict, "payments.error.overpayment_returned")
+		}
+		return auditTx(ctx, tx, by, "payments.refund_overpayment", bill, map[string]string{"refund": rf.Number,
+			"payment": payment, "amount": strconv.FormatInt(o.Amount, 10), "reason": reason})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rf == nil {
+		return s.refundByKey(ctx, idem)
+	}
+	return rf, s.completeRefund(ctx, rf, p.ProviderID)
+}
+
+// returnsOverpayment reports whether refund holds an overpayment (rather
+// than a share of its bill).
+func returnsOverpayment(ctx context.Context, q querier, refund string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM payments_overpayments WHERE refund = $1`, refund).Scan(&n)
+	return n > 0, err
+}
