@@ -756,6 +756,57 @@ func TestOverpaymentReturned(t *testing.T) {
 	}, migrations...)
 }
 
+// unreachableOnce is a provider whose first refund goes unanswered (the
+// network failed, or egov stopped, after the refund was reserved).
+type unreachableOnce struct {
+	payments.Provider
+	failed atomic.Bool
+}
+
+func (p *unreachableOnce) Refund(ctx context.Context, id string, amount int64, key string) (string, error) {
+	if p.failed.CompareAndSwap(false, true) {
+		return "", errs.E(errs.Unavailable, "payments.error.provider")
+	}
+	return p.Provider.Refund(ctx, id, amount, key)
+}
+
+// TestOverpaymentReturnRecovered: a return whose acquirer call went
+// unanswered stays reserved (no second official can start another) and
+// is finished by the recovery job, once.
+func TestOverpaymentReturnRecovered(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		flaky := &unreachableOnce{}
+		f := newFixture(t, db, func(c *payments.Config) { flaky.Provider = c.Provider; c.Provider = flaky })
+		ctx := context.Background()
+		b := f.create(t, fee("fee-1", 900))
+		_, second := f.paidTwice(t, b)
+		if _, err := f.svc.RefundOverpayment(ctx, "staff:op", "migration", second.Number, b.Number, "", "o1"); errs.KindOf(err) != errs.Unavailable {
+			t.Fatalf("unanswered: %v", err)
+		}
+		if list, _ := f.svc.Overpayments(ctx, "migration"); len(list) != 0 {
+			t.Errorf("a return under way is listed: %+v", list)
+		}
+		if _, err := f.svc.RefundOverpayment(ctx, "staff:other", "migration", second.Number, b.Number, "", "o2"); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("a second return while the first is pending: %v", err)
+		}
+		f.clock.Add(time.Hour)
+		for range 2 {
+			if _, err := f.svc.RecoverPending(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM payments_refunds WHERE payment = $1 AND state = 'done'`, second.Number); got != 1 {
+			t.Errorf("%d refunds done, want 1", got)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM payments_ledger WHERE kind = 'overpayment_refund'`); got != 1 {
+			t.Errorf("%d ledger entries for the return, want 1", got)
+		}
+		if bill, _ := f.svc.Bill(ctx, b.Number); bill.Status != payments.StatusPaid || bill.RefundedAmount != 0 {
+			t.Errorf("bill %s, %d refunded", bill.Status, bill.RefundedAmount)
+		}
+	}, migrations...)
+}
+
 // forgetful is a provider that has lost its payments (the sandbox after
 // a restart).
 type forgetful struct{ payments.Provider }
