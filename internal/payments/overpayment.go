@@ -69,25 +69,18 @@ func (s *Service) RefundOverpayment(ctx context.Context, by, agency, payment, bi
 	if err != nil {
 		return nil, err
 	}
-	if IsTransfer(p) {
-		// The acquirer never had this money: it goes back by a bank
-		// transfer, which egov does not make.
-		return nil, errs.E(errs.Conflict, "payments.error.transfer_refund")
+	if err := refundable(p); err != nil {
+		return nil, err
 	}
 	rf := &Refund{Number: newNumber("F", 12), Bill: bill, Payment: payment, Amount: o.Amount, State: "pending", By: by}
 	idem := by + "|" + key
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO payments_refunds (number, bill, payment, amount, state, reason, by_subject,
-			idem_key, created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8) ON CONFLICT (idem_key) DO NOTHING`,
-			rf.Number, rf.Bill, rf.Payment, rf.Amount, reason, by, idem, s.now())
-		if err != nil {
-			return fmt.Errorf("payments: refund: %w", err)
+		first, err := s.insertRefund(ctx, tx, rf, reason, idem)
+		if err != nil || !first {
+			rf = nil // on a repeat, the first refund stands
+			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			rf = nil // a repeat: the first refund stands
-			return nil
-		}
-		res, err = tx.ExecContext(ctx, `UPDATE payments_overpayments SET refund = $1 WHERE payment = $2 AND bill = $3 AND refund = ''`,
+		res, err := tx.ExecContext(ctx, `UPDATE payments_overpayments SET refund = $1 WHERE payment = $2 AND bill = $3 AND refund = ''`,
 			rf.Number, payment, bill)
 		if err != nil {
 			return fmt.Errorf("payments: reserve refund: %w", err)

@@ -47,25 +47,18 @@ func (s *Service) RefundBill(ctx context.Context, by, agency, number string, amo
 	if err != nil {
 		return nil, err
 	}
-	if IsTransfer(p) {
-		// The acquirer never had this money: it goes back by a bank
-		// transfer, which egov does not make.
-		return nil, errs.E(errs.Conflict, "payments.error.transfer_refund")
+	if err := refundable(p); err != nil {
+		return nil, err
 	}
 	rf := &Refund{Number: newNumber("F", 12), Bill: b.Number, Payment: p.Number, Amount: amount, State: "pending", By: by}
 	idem := by + "|" + key
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO payments_refunds (number, bill, payment, amount, state, reason, by_subject,
-			idem_key, created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8) ON CONFLICT (idem_key) DO NOTHING`,
-			rf.Number, rf.Bill, rf.Payment, rf.Amount, reason, by, idem, s.now())
-		if err != nil {
-			return fmt.Errorf("payments: refund: %w", err)
+		first, err := s.insertRefund(ctx, tx, rf, reason, idem)
+		if err != nil || !first {
+			rf = nil // on a repeat, the first refund stands
+			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			rf = nil // a repeat: the first refund stands
-			return nil
-		}
-		res, err = tx.ExecContext(ctx, `UPDATE payments_bills SET refunded_amount = refunded_amount + $1
+		res, err := tx.ExecContext(ctx, `UPDATE payments_bills SET refunded_amount = refunded_amount + $1
 			WHERE id = $2 AND status IN ('paid', 'partially_refunded') AND paid_amount - refunded_amount >= $1`, amount, b.ID)
 		if err != nil {
 			return fmt.Errorf("payments: reserve refund: %w", err)
@@ -83,6 +76,30 @@ func (s *Service) RefundBill(ctx context.Context, by, agency, number string, amo
 		return s.refundByKey(ctx, idem)
 	}
 	return rf, s.completeRefund(ctx, rf, p.ProviderID)
+}
+
+// refundable refuses a refund through the acquirer of a payment that
+// never went through it.
+func refundable(p *Payment) error {
+	if IsTransfer(p) {
+		// The money goes back by a bank transfer, which egov does not
+		// make.
+		return errs.E(errs.Conflict, "payments.error.transfer_refund")
+	}
+	return nil
+}
+
+// insertRefund records rf, pending, under the idempotency key idem in
+// tx; first is false when idem was used before (nothing is written).
+func (s *Service) insertRefund(ctx context.Context, tx *sql.Tx, rf *Refund, reason, idem string) (first bool, err error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO payments_refunds (number, bill, payment, amount, state, reason, by_subject,
+		idem_key, created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8) ON CONFLICT (idem_key) DO NOTHING`,
+		rf.Number, rf.Bill, rf.Payment, rf.Amount, reason, rf.By, idem, s.now())
+	if err != nil {
+		return false, fmt.Errorf("payments: refund: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func (s *Service) refundByKey(ctx context.Context, idem string) (*Refund, error) {

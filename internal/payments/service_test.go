@@ -662,16 +662,19 @@ func TestPaidTwice(t *testing.T) {
 	}, migrations...)
 }
 
-// refusesOnce is a provider that refuses the first refund it is asked
-// for (a card closed meanwhile, say).
-type refusesOnce struct {
+// refundFailsOnce is a provider whose first refund fails with kind:
+// Invalid when refused (a card closed meanwhile, say), Unavailable when
+// unanswered (the network failed, or egov stopped, after the refund was
+// reserved).
+type refundFailsOnce struct {
 	payments.Provider
-	refused atomic.Bool
+	kind   errs.Kind
+	failed atomic.Bool
 }
 
-func (p *refusesOnce) Refund(ctx context.Context, id string, amount int64, key string) (string, error) {
-	if p.refused.CompareAndSwap(false, true) {
-		return "", errs.E(errs.Invalid, "payments.error.amount")
+func (p *refundFailsOnce) Refund(ctx context.Context, id string, amount int64, key string) (string, error) {
+	if p.failed.CompareAndSwap(false, true) {
+		return "", errs.E(p.kind, "payments.error.provider")
 	}
 	return p.Provider.Refund(ctx, id, amount, key)
 }
@@ -682,7 +685,7 @@ func (p *refusesOnce) Refund(ctx context.Context, id string, amount int64, key s
 // the bill stays paid by its first payment.
 func TestOverpaymentReturned(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
-		refuser := &refusesOnce{}
+		refuser := &refundFailsOnce{kind: errs.Invalid}
 		f := newFixture(t, db, func(c *payments.Config) { refuser.Provider = c.Provider; c.Provider = refuser })
 		ctx := context.Background()
 		b := f.create(t, fee("fee-1", 900))
@@ -756,26 +759,12 @@ func TestOverpaymentReturned(t *testing.T) {
 	}, migrations...)
 }
 
-// unreachableOnce is a provider whose first refund goes unanswered (the
-// network failed, or egov stopped, after the refund was reserved).
-type unreachableOnce struct {
-	payments.Provider
-	failed atomic.Bool
-}
-
-func (p *unreachableOnce) Refund(ctx context.Context, id string, amount int64, key string) (string, error) {
-	if p.failed.CompareAndSwap(false, true) {
-		return "", errs.E(errs.Unavailable, "payments.error.provider")
-	}
-	return p.Provider.Refund(ctx, id, amount, key)
-}
-
 // TestOverpaymentReturnRecovered: a return whose acquirer call went
 // unanswered stays reserved (no second official can start another) and
 // is finished by the recovery job, once.
 func TestOverpaymentReturnRecovered(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
-		flaky := &unreachableOnce{}
+		flaky := &refundFailsOnce{kind: errs.Unavailable}
 		f := newFixture(t, db, func(c *payments.Config) { flaky.Provider = c.Provider; c.Provider = flaky })
 		ctx := context.Background()
 		b := f.create(t, fee("fee-1", 900))
