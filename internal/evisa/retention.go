@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/egov/egov/internal/errs"
 )
 
 // DraftRetention is how long an application that was never finished is
@@ -32,6 +34,22 @@ func (s *Service) PurgeUnfinished(ctx context.Context, limit int) (int, error) {
 			}
 			if n, err := res.RowsAffected(); err != nil || n == 0 {
 				return false, err
+			}
+			// A lapsed application's bill was cancelled unpaid: it
+			// stays in the payments' books, without the passport that
+			// named its payer.
+			var bill string
+			if err := tx.QueryRowContext(ctx, `SELECT bill FROM evisa_applications WHERE id = $1`, id).Scan(&bill); err != nil {
+				return false, err
+			}
+			if bill != "" {
+				err := s.cfg.Payments.ForgetPayer(ctx, tx, "system:evisa", bill)
+				if errs.KindOf(err) == errs.Conflict {
+					return false, nil // its bill open or paid after all: keep it
+				}
+				if err != nil {
+					return false, err
+				}
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM evisa_people WHERE application_id = $1`, id); err != nil {
 				return false, err

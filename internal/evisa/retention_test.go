@@ -82,6 +82,17 @@ func TestDraftsPurged(t *testing.T) {
 		if _, err := f.files.Get(ctx, submittedPhoto); err != nil {
 			t.Errorf("submitted photo: %v", err)
 		}
+		// The lapsed application's cancelled bill stays in the books
+		// without the passport that named its payer; the paid one keeps it.
+		if got := count(t, db, `SELECT COUNT(*) FROM payments_bills WHERE payer_subject LIKE '%500000003%'`); got != 0 {
+			t.Errorf("the lapsed application's bill still names its payer (%d)", got)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM payments_bills WHERE status = 'cancelled' AND payer_subject = ''`); got != 1 {
+			t.Errorf("%d cancelled bills without a payer, want 1", got)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM payments_bills WHERE payer_subject LIKE '%500000002%'`); got != 1 {
+			t.Errorf("the paid application's bill lost its payer (%d)", got)
+		}
 		if n, err := f.svc.PurgeUnfinished(ctx, 100); err != nil || n != 0 {
 			t.Errorf("second PurgeUnfinished = %d, %v; want nothing", n, err)
 		}

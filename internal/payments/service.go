@@ -149,6 +149,26 @@ func (s *Service) CancelBill(ctx context.Context, tx *sql.Tx, actor, number, rea
 	return auditTx(ctx, tx, actor, "payments.cancel", number, map[string]string{"reason": reason})
 }
 
+// ForgetPayer removes, in tx, who was to pay a bill that was cancelled
+// unpaid: such a bill is no record of money, and its payer (a
+// traveller's passport number, say) must go with the application that
+// made it. A bill open or paid keeps its payer (Conflict
+// payments.error.not_cancelled); forgetting twice is no error.
+func (s *Service) ForgetPayer(ctx context.Context, tx *sql.Tx, actor, number string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE payments_bills SET payer_fin = '', payer_voen = '', payer_subject = '', plate = ''
+		WHERE number = $1 AND status = 'cancelled' AND payment = ''`, number)
+	if err != nil {
+		return fmt.Errorf("payments: forget the payer of %s: %w", number, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		if _, err := billBy(ctx, tx, "number", number); err != nil {
+			return err
+		}
+		return errs.E(errs.Conflict, "payments.error.not_cancelled")
+	}
+	return auditTx(ctx, tx, actor, "payments.forget_payer", number, nil)
+}
+
 // Bill is the bill with the number.
 func (s *Service) Bill(ctx context.Context, number string) (*Bill, error) {
 	return billBy(ctx, s.db, "number", strings.ToUpper(strings.TrimSpace(number)))

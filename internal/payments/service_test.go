@@ -630,6 +630,26 @@ func TestCancelBill(t *testing.T) {
 		if got := count(t, db, `SELECT COUNT(*) FROM audit_log WHERE action = 'payments.cancel'`); got != 1 {
 			t.Errorf("%d audit entries", got)
 		}
+		// Who was to pay a bill cancelled unpaid can be forgotten; the
+		// payer of a bill still open cannot.
+		forget := func(number string) error {
+			return db.Tx(ctx, func(tx *sql.Tx) error { return f.svc.ForgetPayer(ctx, tx, "system:evisa", number) })
+		}
+		open := f.create(t, fee("fee-2", 500))
+		if err := forget(open.Number); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("forget the payer of an open bill: %v", err)
+		}
+		for range 2 {
+			if err := forget(b.Number); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if bill, _ := f.svc.Bill(ctx, b.Number); bill.PayerFIN != "" || bill.Status != payments.StatusCancelled {
+			t.Errorf("after forgetting: payer %q, %s", bill.PayerFIN, bill.Status)
+		}
+		if list, _ := f.svc.BillsOf(ctx, "7MJD3TE"); len(list) != 1 || list[0].Number != open.Number {
+			t.Errorf("the payer's bills: %d", len(list))
+		}
 	}, migrations...)
 }
 
