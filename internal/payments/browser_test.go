@@ -111,7 +111,7 @@ func TestBrowserPayFine(t *testing.T) {
 	f := &fixture{svc: w.svc, db: db, acq: w.acq}
 	twice := f.create(t, payments.Bill{Kind: payments.KindFine, PayerFIN: "7MJD3TE", Agency: "internal-affairs",
 		BudgetCode: "142310", Amount: 700, DueAt: time.Now().AddDate(0, 0, 30), IdempotencyKey: "browser-twice"})
-	f.paidTwice(t, twice)
+	_, secondTab := f.paidTwice(t, twice)
 	signIn("staff:din.operator")
 	for _, l := range []string{"az", "en", "ru"} {
 		check("office "+l, browsertest.Open(t, ctx, w.srv.URL+"/office/payments?lang="+l), http.StatusOK)
@@ -123,4 +123,8 @@ func TestBrowserPayFine(t *testing.T) {
 	do(chromedp.SendKeys(chromedp.ID("bill"), "BNOSUCHBILL"), chromedp.SendKeys(chromedp.ID("amount"), "abc"))
 	p = browsertest.Follow(t, ctx, chromedp.Click(chromedp.CSS(`form[action="/office/payments/refunds"] button`)))
 	check("refund refused", p, http.StatusUnprocessableEntity)
+	// The payer's return page tells that the second tab's money went back.
+	for _, l := range []string{"az", "en", "ru"} {
+		check("overpaid return page "+l, browsertest.Open(t, ctx, w.srv.URL+"/payments/return?payment="+secondTab.Number+"&lang="+l), http.StatusOK)
+	}
 }

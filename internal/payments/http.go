@@ -184,9 +184,10 @@ func (h *HTTP) pay(w http.ResponseWriter, r *http.Request) {
 }
 
 type returnData struct {
-	P       *Payment
-	Receipt *Receipt
-	Valid   bool
+	P        *Payment
+	Receipt  *Receipt
+	Valid    bool
+	Overpaid []OverpaidBill // bills the payment found no longer open
 }
 
 func (h *HTTP) back(w http.ResponseWriter, r *http.Request) {
@@ -202,6 +203,10 @@ func (h *HTTP) back(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Valid = h.svc.VerifyReceipt(d.Receipt)
+		if d.Overpaid, err = h.svc.OverpaidBy(r.Context(), p.Number); err != nil {
+			h.site.Error(w, r, err)
+			return
+		}
 	}
 	v := h.site.View(r, "payments.return.title", d)
 	v.Crumbs = []web.Crumb{{Label: v.T("payments.find.title"), URL: "/payments"}, {Label: v.Title}}
@@ -303,6 +308,10 @@ func (h *HTTP) receipt(w http.ResponseWriter, r *http.Request) {
 	for _, rc := range list {
 		if rc.Number == r.PathValue("number") {
 			d := returnData{Receipt: rc, Valid: h.svc.VerifyReceipt(rc)}
+			if d.Overpaid, err = h.svc.OverpaidBy(ctx, rc.Payment); err != nil {
+				h.site.Error(w, r, err)
+				return
+			}
 			v := h.site.View(r, "", d)
 			v.Title = v.T("payments.receipt.title", "Number", rc.Number)
 			v.Nav = "cabinet"

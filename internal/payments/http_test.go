@@ -346,6 +346,12 @@ func TestOffice(t *testing.T) {
 		if !strings.Contains(body, "Overpayments to return") || !strings.Contains(body, "Return 7.00 AZN") {
 			t.Errorf("office page lacks the overpayment:\n%s", body)
 		}
+		// The payer is told on the return page, then on the receipt.
+		status, body, _ = w.client(t, "", lang.EN).get("/payments/return?payment=" + tab2.Number)
+		page(t, "return page of the second tab", status, body, http.StatusOK)
+		if !strings.Contains(body, "7.00 AZN of this payment was for bill "+b2.Number) || !strings.Contains(body, "The agency will return it") {
+			t.Errorf("the return page does not tell of the overpayment:\n%s", body)
+		}
 		form := url.Values{"payment": {tab2.Number}, "bill": {b2.Number}, "key": {"over-1"}}
 		for range 2 {
 			status, body, _ = op.post("/office/payments/overpayments/refunds", form)
@@ -353,6 +359,15 @@ func TestOffice(t *testing.T) {
 			if !strings.Contains(body, "of 7.00 AZN is done") || strings.Contains(body, "Overpayments to return") {
 				t.Errorf("after the return:\n%s", body)
 			}
+		}
+		rc, err := w.svc.ReceiptOf(ctx, tab2.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, body, _ = w.client(t, "person:7MJD3TE", lang.EN).get("/cabinet/payments/receipts/" + rc.Number)
+		page(t, "receipt of the second tab", status, body, http.StatusOK)
+		if !strings.Contains(body, "It has been returned to the card you paid with") {
+			t.Errorf("the receipt does not tell of the return:\n%s", body)
 		}
 		form.Set("key", "over-2")
 		status, body, _ = op.post("/office/payments/overpayments/refunds", form)

@@ -18,6 +18,9 @@ func TestMessages(t *testing.T) {
 	for _, s := range []string{"payment", "refund", "overpayment", "overpayment_refund"} {
 		dynamic = append(dynamic, "payments.entry."+s)
 	}
+	for _, s := range []string{"due", "pending", "done"} {
+		dynamic = append(dynamic, "payments.receipt.overpaid_"+s)
+	}
 	for _, s := range []string{"amount", "missing", "unknown"} {
 		dynamic = append(dynamic, "payments.recon.kind."+s)
 	}

@@ -100,6 +100,37 @@ func (s *Service) RefundOverpayment(ctx context.Context, by, agency, payment, bi
 	return rf, s.completeRefund(ctx, rf, p.ProviderID)
 }
 
+// OverpaidBill is, for the payer, what became of money their payment
+// brought for a bill no longer open.
+type OverpaidBill struct {
+	Bill   string
+	Amount int64
+	State  string // due (an official has yet to return it), pending (being returned), done
+}
+
+// OverpaidBy lists the bills payment overpaid, with what became of the
+// money: the return page and the receipt tell the payer.
+func (s *Service) OverpaidBy(ctx context.Context, payment string) ([]OverpaidBill, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT o.bill, o.amount, COALESCE(r.state, '') FROM payments_overpayments o
+		LEFT JOIN payments_refunds r ON r.number = o.refund WHERE o.payment = $1 ORDER BY o.bill`, payment)
+	if err != nil {
+		return nil, fmt.Errorf("payments: overpaid by %s: %w", payment, err)
+	}
+	defer rows.Close()
+	var out []OverpaidBill
+	for rows.Next() {
+		var b OverpaidBill
+		if err := rows.Scan(&b.Bill, &b.Amount, &b.State); err != nil {
+			return nil, err
+		}
+		if b.State != "pending" && b.State != "done" {
+			b.State = "due"
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
 // returnsOverpayment reports whether refund holds an overpayment (rather
 // than a share of its bill).
 func returnsOverpayment(ctx context.Context, q querier, refund string) (bool, error) {
