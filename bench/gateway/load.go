@@ -93,8 +93,7 @@ func load(ctx context.Context, o loadOptions) error {
 	}
 	for _, t := range o.targets {
 		if o.warmup > 0 {
-			n, _, _ := t.turn(ctx, o, o.warmup, false)
-			t.res.sent += n
+			t.turn(ctx, o, o.warmup, false)
 		}
 	}
 	slice := o.duration / time.Duration(o.slices)
@@ -103,12 +102,7 @@ func load(ctx context.Context, o loadOptions) error {
 			if s%2 == 1 {
 				i = len(o.targets) - 1 - i
 			}
-			t := o.targets[i]
-			n, errs, elapsed := t.turn(ctx, o, slice, true)
-			t.res.requests += n
-			t.res.sent += n
-			t.res.errors += errs
-			t.res.elapsed += elapsed
+			o.targets[i].turn(ctx, o, slice, true)
 		}
 	}
 	for _, t := range o.targets {
@@ -122,9 +116,10 @@ func load(ctx context.Context, o loadOptions) error {
 	return nil
 }
 
-// turn loads t for d and counts the CPU time it cost; it keeps the
-// latencies when measured (not a warm-up).
-func (t *target) turn(ctx context.Context, o loadOptions, d time.Duration, measured bool) (requests, errors int64, elapsed time.Duration) {
+// turn loads t for d and adds what it cost to t.res: the requests sent
+// and the CPU and idle time always (a warm-up's too, as the servers
+// spent them), the requests, errors, time and latencies when measured.
+func (t *target) turn(ctx context.Context, o loadOptions, d time.Duration, measured bool) {
 	proxies, registry, idle := cpuTicks(t.pids), cpuTicks([]int{o.registryPID}), idleTicks()
 	lat := make([][]time.Duration, o.concurrency)
 	errs := make([]int64, o.concurrency)
@@ -132,9 +127,7 @@ func (t *target) turn(ctx context.Context, o loadOptions, d time.Duration, measu
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
 	for i := range o.concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for time.Now().Before(deadline) {
 				t0 := time.Now()
 				status, err := get(ctx, t.client, t.url, t.header)
@@ -143,22 +136,26 @@ func (t *target) turn(ctx context.Context, o loadOptions, d time.Duration, measu
 					errs[i]++
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	elapsed = time.Since(start)
+	elapsed := time.Since(start)
 	t.res.proxyTicks += cpuTicks(t.pids) - proxies
 	t.res.registryTicks += cpuTicks([]int{o.registryPID}) - registry
 	t.res.idleTicks += idleTicks() - idle
 	t.res.wall += elapsed
 	for i := range lat {
-		requests += int64(len(lat[i]))
-		errors += errs[i]
+		n := int64(len(lat[i]))
+		t.res.sent += n
+		if measured {
+			t.res.requests += n
+			t.res.errors += errs[i]
+			t.lat = append(t.lat, lat[i]...)
+		}
 	}
 	if measured {
-		t.lat = slices.Concat(append(lat, t.lat)...)
+		t.res.elapsed += elapsed
 	}
-	return requests, errors, elapsed
 }
 
 // cpuTicks is the CPU time (user and system, in clock ticks) that the

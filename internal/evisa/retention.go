@@ -3,6 +3,7 @@ package evisa
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,28 +21,26 @@ const DraftRetention = 30 * 24 * time.Hour
 // older than DraftRetention, with their travellers, and releases their
 // photos (files.Store.Sweep deletes those no one else uploaded). Each
 // goes in a transaction of its own, and only if its status is unchanged
-// then. The lapsed application's cancelled bill stays with payments.
+// then. The lapsed application's cancelled bill stays with payments,
+// without its payer.
 func (s *Service) PurgeUnfinished(ctx context.Context, limit int) (int, error) {
 	cutoff := s.now().Add(-DraftRetention)
 	n, err := s.db.EachTx(ctx, `SELECT id, number FROM evisa_applications
 		WHERE status = $1 AND created_at < $2 OR status = $3 AND submitted_at < $2 ORDER BY id LIMIT $4`,
 		[]any{StatusDraft, cutoff, StatusExpired, limit}, func(tx *sql.Tx, id int64, number string) (bool, error) {
 			// Locks the row, and skips a draft submitted meanwhile.
-			res, err := tx.ExecContext(ctx, `UPDATE evisa_applications SET status = status
-				WHERE id = $1 AND (status = $2 OR status = $3)`, id, StatusDraft, StatusExpired)
-			if err != nil {
-				return false, err
+			var bill string
+			err := tx.QueryRowContext(ctx, `UPDATE evisa_applications SET status = status
+				WHERE id = $1 AND (status = $2 OR status = $3) RETURNING bill`, id, StatusDraft, StatusExpired).Scan(&bill)
+			if errors.Is(err, sql.ErrNoRows) {
+				return false, nil
 			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
 				return false, err
 			}
 			// A lapsed application's bill was cancelled unpaid: it
 			// stays in the payments' books, without the passport that
 			// named its payer.
-			var bill string
-			if err := tx.QueryRowContext(ctx, `SELECT bill FROM evisa_applications WHERE id = $1`, id).Scan(&bill); err != nil {
-				return false, err
-			}
 			if bill != "" {
 				err := s.cfg.Payments.ForgetPayer(ctx, tx, "system:evisa", bill)
 				if errs.KindOf(err) == errs.Conflict {

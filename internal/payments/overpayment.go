@@ -22,13 +22,12 @@ type Overpayment struct {
 	Agency  string
 	Amount  int64
 	At      time.Time
-	Refund  string // the refund returning it, "" while none is
 }
 
 // Overpayments lists agency's overpayments not yet returned (nor being
 // returned), oldest first.
 func (s *Service) Overpayments(ctx context.Context, agency string) ([]Overpayment, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT payment, bill, agency, amount, at, refund FROM payments_overpayments
+	rows, err := s.db.QueryContext(ctx, `SELECT payment, bill, agency, amount, at FROM payments_overpayments
 		WHERE agency = $1 AND refund = '' ORDER BY at, payment, bill`, agency)
 	if err != nil {
 		return nil, fmt.Errorf("payments: overpayments: %w", err)
@@ -37,7 +36,7 @@ func (s *Service) Overpayments(ctx context.Context, agency string) ([]Overpaymen
 	var out []Overpayment
 	for rows.Next() {
 		var o Overpayment
-		if err := rows.Scan(&o.Payment, &o.Bill, &o.Agency, &o.Amount, &o.At, &o.Refund); err != nil {
+		if err := rows.Scan(&o.Payment, &o.Bill, &o.Agency, &o.Amount, &o.At); err != nil {
 			return nil, err
 		}
 		out = append(out, o)
@@ -57,8 +56,8 @@ func (s *Service) RefundOverpayment(ctx context.Context, by, agency, payment, bi
 		return nil, errs.E(errs.Invalid, "payments.error.idempotency_key")
 	}
 	var o Overpayment
-	err := s.db.QueryRowContext(ctx, `SELECT agency, amount, refund FROM payments_overpayments WHERE payment = $1 AND bill = $2`,
-		payment, bill).Scan(&o.Agency, &o.Amount, &o.Refund)
+	err := s.db.QueryRowContext(ctx, `SELECT agency, amount FROM payments_overpayments WHERE payment = $1 AND bill = $2`,
+		payment, bill).Scan(&o.Agency, &o.Amount)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && agency != "" && o.Agency != agency {
 		return nil, errs.E(errs.NotFound, "payments.error.not_found")
 	}
